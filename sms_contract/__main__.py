@@ -1,0 +1,5 @@
+"""``python -m sms_contract`` is the ``sms-contract`` command."""
+
+from sms_contract.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""The ``sms-contract`` command: parse arguments, hand over to a subcommand, map errors to exit
+codes. This is the only module that prints.
+
+Exit codes: 0 every claim holds; 1 at least one violation; 2 usage or configuration error;
+3 target unreachable or harness failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from sms_contract import __version__
+from sms_contract.errors import SmsContractError
+
+DESCRIPTION = """\
+Contract tests and conformance checks for the Salesforce Marketing Cloud Transactional
+Messaging SMS API (POST /messaging/v1/sms/messages/{messageKey} and its neighbours).
+"""
+
+EPILOG = """\
+exit codes:
+  0  every checked claim holds
+  1  at least one documented claim was violated
+  2  usage or configuration error (the message says what to fix)
+  3  target unreachable, or the harness itself failed
+
+Run 'sms-contract COMMAND --help' for the options of one command.
+"""
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"sms-contract: error: {message}\n(run '{self.prog} --help' for usage)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sms-contract",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sms-contract {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for register in _COMMANDS:
+        register(commands)
+    return parser
+
+
+# Each entry adds one subcommand to the parser and sets ``handler`` on its namespace.
+_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except SmsContractError as exc:
+        print(f"sms-contract: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sms-contract: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,108 @@
+"""Plain HTTP values that cross the transport seam: a request, a response, and the pair.
+
+They are frozen and free of I/O, so checks, reports and recordings work on them without
+knowing which transport produced them. Their ``repr`` never shows a credential or a body:
+an ``Authorization`` header is shown as ``<redacted>`` and bodies by length only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
+def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {k: ("<redacted>" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
+
+
+@dataclass(frozen=True, repr=False)
+class HttpRequest:
+    """One HTTP request as the client built it (the bytes that go on the wire)."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+
+    @property
+    def path(self) -> str:
+        """The path of the URL, still percent-encoded, without the query."""
+        return urlsplit(self.url).path
+
+    @property
+    def query(self) -> str:
+        return urlsplit(self.url).query
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return None
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""
+        if self.body is None:
+            raise ValueError("the request has no body")
+        return json.loads(self.body)
+
+    def __repr__(self) -> str:
+        size = "no body" if self.body is None else f"{len(self.body)} bytes"
+        headers = _safe_headers(self.headers)
+        return f"<HttpRequest {self.method} {self.path} headers={headers} {size}>"
+
+
+@dataclass(frozen=True, repr=False)
+class HttpResponse:
+    """One HTTP response as the transport received it."""
+
+    status: int
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    elapsed: float = 0.0
+
+    def header(self, name: str) -> str | None:
+        lowered = name.lower()
+        for key, value in self.headers.items():
+            if key.lower() == lowered:
+                return value
+        return None
+
+    @property
+    def content_type(self) -> str | None:
+        return self.header("Content-Type")
+
+    @property
+    def media_type(self) -> str | None:
+        """The Content-Type without its parameters, lower-cased (``application/json``)."""
+        value = self.content_type
+        return value.split(";", 1)[0].strip().lower() if value else None
+
+    def json(self) -> Any:
+        """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""
+        return json.loads(self.body)
+
+    def json_or_none(self) -> Any:
+        """The body parsed as JSON, or ``None`` when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body else None
+        except ValueError:
+            return None
+
+    def __repr__(self) -> str:
+        kind = self.media_type or "no content type"
+        return f"<HttpResponse {self.status} {kind} {len(self.body)} bytes>"
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """A request and what came back: a response, or ``None`` when none arrived."""
+
+    request: HttpRequest
+    response: HttpResponse | None
+    attempt: int = 1
