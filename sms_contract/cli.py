@@ -48,13 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"sms-contract {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for register in _COMMANDS:
+    for register in _commands():
         register(commands)
     return parser
 
 
-# Each entry adds one subcommand to the parser and sets ``handler`` on its namespace.
-_COMMANDS: list[Callable[[argparse._SubParsersAction[_Parser]], None]] = []
+def _commands() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
+    """Each entry adds one subcommand to the parser and sets ``handler`` on its namespace."""
+    from sms_contract import spec_diff_cli
+    from sms_contract.commands import checks, run
+
+    return [run.register, checks.register, spec_diff_cli.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

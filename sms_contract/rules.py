@@ -57,6 +57,9 @@ class Rule:
     source: str
     quote: str
     code_documented: bool = False
+    # True when the documentation says in prose that the request is rejected, so a target that
+    # accepts it fails even though the payload is valid against the schema.
+    rejection_documented: bool = False
 
     @property
     def wire_message(self) -> str:
@@ -220,6 +223,7 @@ RULES: tuple[Rule, ...] = (
         "The messageKey must be unique among all of the keys used in your business unit over "
         "the last 2 days (elsewhere: the prior 72 hours).",
         code_documented=True,
+        rejection_documented=True,
     ),
 )
 

@@ -1,0 +1,192 @@
+"""The shape of a conformance check: a documented claim, the cases that probe it, and a pure
+judge that reads what came back.
+
+A check never does I/O. ``plan`` turns a ``PlanContext`` (seed, allow-list, definition key) into
+``Case`` values: the exact requests to send, step by step. The runner sends them through the
+reference client and hands the resulting exchanges to ``judge``, which yields ``Judgement``s.
+A check that cannot be run on a target (it would change a live tenant's configuration, or it
+needs to move the target's clock) says so through ``requires``, and the runner skips it with
+that reason.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+from urllib.parse import quote
+
+from sms_contract.exchange import Exchange
+from sms_contract.outcomes import Category, Claim, Verdict
+from sms_contract.rules import MESSAGE_KEY_MAX_LENGTH
+
+SEND_OPERATION = "sendSmsToSingleRecipient"
+SEND_PATH = "/messaging/v1/sms/messages/{messageKey}"
+
+
+class Capability(StrEnum):
+    """What a case needs from the target beyond sending requests."""
+
+    TIME_TRAVEL = "time-travel"  # move the target's clock (tokens, messageKey windows)
+    TENANT_CHANGES = "tenant-changes"  # create, update or delete configuration (definitions)
+    CREDENTIALS = "credentials"  # request tokens itself (needs client id and secret)
+    GENERATED_SENDS = "generated-sends"  # sends with generated recipients (mock or loopback)
+
+
+CAPABILITY_REASONS = {
+    Capability.TIME_TRAVEL: (
+        "needs to move the target's clock (only the simulator can; a real token lives 20 minutes)"
+    ),
+    Capability.TENANT_CHANGES: (
+        "changes the tenant's configuration; runs against mock only unless "
+        "--allow-tenant-changes is given"
+    ),
+    Capability.CREDENTIALS: (
+        "needs client credentials (SFMC_CLIENT_ID and SFMC_CLIENT_SECRET); the run was "
+        "configured with a static access token"
+    ),
+    Capability.GENERATED_SENDS: (
+        "sends generated payloads to every operation, recipients included; runs against the "
+        "mock or a simulator on loopback only, never against a billed tenant"
+    ),
+}
+
+
+class Expect(StrEnum):
+    """What the documentation says a step must get."""
+
+    ACCEPT = "accept"  # 202 with errorcode 0 (or the operation's documented success status)
+    REJECT = "reject"  # a documented rejection: 4xx with the error body, or 202 with errorcode != 0
+    UNAUTHORIZED = "unauthorized"  # 401
+    ANY = "any"  # the documentation is silent: observe
+
+
+class Auth(StrEnum):
+    """How a step authenticates."""
+
+    BEARER = "bearer"  # the client's token, refreshed as the client does
+    NONE = "none"  # no Authorization header at all
+    INVALID = "invalid"  # a well-formed bearer token the target never issued
+    EXPIRED = "expired"  # a token the target issued, used after its lifetime (needs TIME_TRAVEL)
+    CREDENTIALS = "credentials"  # a token request with the configured client credentials
+    BAD_SECRET = "bad-secret"  # a token request with a wrong client secret
+
+
+_UNSET: Any = object()
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request of a case, described by value so that it can be planned, printed and replayed."""
+
+    operation_id: str
+    method: str
+    path: str  # already percent-encoded
+    expect: Expect
+    json: Any = _UNSET  # a JSON value to send; _UNSET: see ``body``
+    body: bytes | None = None  # raw bytes, for bodies that are not JSON
+    content_type: str | None = "application/json"
+    auth: Auth = Auth.BEARER
+    billable: bool = False  # an accepted answer sends a real SMS
+    message_key: str | None = None  # the key as the caller meant it, before encoding
+    rule_id: str | None = None  # the rule an invalid payload breaks
+
+    @property
+    def has_json(self) -> bool:
+        return self.json is not _UNSET
+
+    def wire_body(self) -> bytes | None:
+        """The exact bytes that go on the wire."""
+        if self.has_json:
+            return json.dumps(self.json, ensure_ascii=False).encode("utf-8")
+        return self.body
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    check_id: str
+    description: str
+    steps: tuple[Step, ...]
+    requires: frozenset[Capability] = frozenset()
+
+
+@dataclass(frozen=True)
+class PlanContext:
+    seed: int
+    examples: int
+    definition_key: str
+    allow_list: tuple[str, ...]
+    unknown_definition_key: str = "sms-contract-unknown-definition"
+    # Run-unique text mixed into every messageKey: a key must be unique in the business unit
+    # for 2 days (72 hours by another page), so a rerun against a live tenant needs fresh keys.
+    nonce: str = "sc0"
+
+    def key(self, base: str, tag: str) -> str:
+        """``base`` made unique to this run and case (``tag``), at most 100 characters, with
+        ``base``'s start kept: generated keys repeat (Hypothesis draws "0" often), and a reused
+        key is rejected, so every case needs its own."""
+        suffix = f"-{tag}-{self.nonce}"
+        return base[: MESSAGE_KEY_MAX_LENGTH - len(suffix)] + suffix
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a judge concluded about one case (or one exchange, for cross-cutting checks)."""
+
+    verdict: Verdict
+    message: str
+    exchange_index: int | None = None  # which exchange of the case is the evidence; None: all
+
+
+def send_path(message_key: str) -> str:
+    """The single-send path with the key percent-encoded as one segment (every character kept)."""
+    return "/messaging/v1/sms/messages/" + quote(message_key, safe="")
+
+
+def send_step(
+    message_key: str,
+    payload: Any,
+    expect: Expect,
+    *,
+    auth: Auth = Auth.BEARER,
+    rule_id: str | None = None,
+) -> Step:
+    """A single-recipient send of a JSON payload; billable, since an accepted one is a real SMS."""
+    return Step(
+        operation_id=SEND_OPERATION,
+        method="POST",
+        path=send_path(message_key),
+        expect=expect,
+        json=payload,
+        auth=auth,
+        billable=True,
+        message_key=message_key,
+        rule_id=rule_id,
+    )
+
+
+Planner = Callable[[PlanContext], Sequence[Case]]
+CaseJudge = Callable[[Case, Sequence[Exchange]], Iterator[Judgement]]
+ExchangeJudge = Callable[[Exchange, Step | None], Iterator[Judgement]]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One documented claim and how to test it.
+
+    ``judge`` reads the exchanges of one of its own cases. A cross-cutting check also has
+    ``judge_exchange``, which the runner applies to every exchange of the run (so, for example,
+    the content type is checked on every response, not only on the check's own cases).
+    """
+
+    id: str
+    title: str
+    category: Category
+    claim: Claim
+    plan: Planner
+    judge: CaseJudge
+    judge_exchange: ExchangeJudge | None = None
+    operations: frozenset[str] = field(default_factory=lambda: frozenset({SEND_OPERATION}))

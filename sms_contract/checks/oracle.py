@@ -1,0 +1,47 @@
+"""The independent oracle: does a step, as the bytes actually sent, break the spec?
+
+Generators label invalid payloads; this module does not trust the label. It re-reads the exact
+bytes of the step against the OpenAPI spec (sms_contract.spec, jsonschema underneath), so a
+payload is asserted "must be rejected" only when a validator that is not the generator confirms
+it (field-anchors-and-lessons.md, lesson 1). Messages name paths and keywords, never values.
+"""
+
+from __future__ import annotations
+
+import json
+
+from sms_contract.checks.model import Step
+from sms_contract.spec import Spec
+
+JSON_MEDIA_TYPE = "application/json"
+
+
+def media_type(content_type: str | None) -> str | None:
+    return content_type.split(";", 1)[0].strip().lower() if content_type else None
+
+
+def spec_violations(spec: Spec, step: Step) -> list[str]:
+    """Every way the step's request breaks the spec; empty when the request is valid."""
+    found: list[str] = []
+    if step.message_key is not None:
+        found += [
+            f"path parameter messageKey: {issue.message}"
+            for issue in spec.validate_path_parameter(
+                step.operation_id, "messageKey", step.message_key
+            )
+        ]
+    body = step.wire_body()
+    if body is None:
+        return found
+    if media_type(step.content_type) != JSON_MEDIA_TYPE:
+        found.append(f"Content-Type is not {JSON_MEDIA_TYPE}, the only documented request type")
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        found.append("the body is not valid JSON")
+        return found
+    found += [
+        f"{issue.json_path}: {issue.message}"
+        for issue in spec.validate_request_body(step.operation_id, parsed)
+    ]
+    return found

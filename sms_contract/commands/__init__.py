@@ -1,0 +1,1 @@
+"""Subcommands of ``sms-contract``: each module has ``register(subparsers)``."""

@@ -1,0 +1,147 @@
+"""The catalogue as pytest items: ``pytest --sms-target=mock`` (or ``live``) adds one item per
+check, named by its id, to the session. The checks run through the same runner, with the same
+safety rails, as ``sms-contract run``; the run happens once, when the first item runs, and every
+item then reports its own check's verdict.
+
+Without ``--sms-target`` this plugin adds nothing, so it is harmless in any test suite.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sms_contract.errors import ContractViolation, SmsContractError
+from sms_contract.outcomes import CheckResult, RunResult, Verdict
+from sms_contract.runner import Runner, RunOptions, plan, select_checks
+from sms_contract.targets import DEFAULT_DEFINITION_KEY, TargetKind, TargetSettings, open_target
+
+_RESULT_KEY = pytest.StashKey[RunResult | SmsContractError]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("sms-contract", "SFMC SMS API conformance checks")
+    group.addoption(
+        "--sms-target",
+        choices=[kind.value for kind in TargetKind],
+        help="add one test per sms-contract check, run against this target",
+    )
+    group.addoption("--sms-base-url", help="REST base URL (live)")
+    group.addoption("--sms-auth-url", help="auth base URL (live)")
+    group.addoption("--sms-definition-key", help="send definition key")
+    group.addoption("--sms-to", action="append", default=[], help="allow-listed recipient")
+    group.addoption("--sms-max-sends", type=int, help="most accepted sends (live default 10)")
+    group.addoption("--sms-seed", type=int, help="seed (default: random, printed)")
+    group.addoption("--sms-examples", type=int, default=5, help="generated examples per check")
+    group.addoption("--sms-check", action="append", default=[], help="only this check id")
+    group.addoption("--sms-strict", action="store_true", help="'observed' counts as a failure")
+    group.addoption("--sms-report-dir", type=Path, help="also write the reports here")
+
+
+class CheckItem(pytest.Item):
+    """One catalogue check as a test; its outcome is the check's verdict."""
+
+    def __init__(self, *, check_id: str, title: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.check_id = check_id
+        self.title = title
+
+    def runtest(self) -> None:
+        outcome = _session_result(self.config)
+        if isinstance(outcome, SmsContractError):
+            raise outcome
+        result = next(c for c in outcome.checks if c.check_id == self.check_id)
+        if result.verdict is Verdict.SKIPPED:
+            pytest.skip(result.skip_reason or "skipped")
+        failing = result.verdict is Verdict.FAIL or (
+            outcome.strict and result.verdict is Verdict.OBSERVED
+        )
+        if failing:
+            raise ContractViolation(_describe(result))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, ContractViolation | SmsContractError):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo))
+
+    def reportinfo(self) -> tuple[str, int | None, str]:
+        return "sms-contract", None, f"{self.check_id}: {self.title}"
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not config.getoption("--sms-target"):
+        return
+    for check in select_checks(config.getoption("--sms-check")):
+        items.append(
+            CheckItem.from_parent(
+                session, name=f"{check.id} {check.title}", check_id=check.id, title=check.title
+            )
+        )
+
+
+def _session_result(config: pytest.Config) -> RunResult | SmsContractError:
+    if _RESULT_KEY not in config.stash:
+        try:
+            config.stash[_RESULT_KEY] = _run(config)
+        except SmsContractError as exc:
+            config.stash[_RESULT_KEY] = exc
+    return config.stash[_RESULT_KEY]
+
+
+def _run(config: pytest.Config) -> RunResult:
+    settings = TargetSettings(
+        kind=TargetKind(config.getoption("--sms-target")),
+        base_url=config.getoption("--sms-base-url"),
+        auth_url=config.getoption("--sms-auth-url"),
+        definition_key=config.getoption("--sms-definition-key"),
+        allow_list=tuple(config.getoption("--sms-to")),
+        max_sends=config.getoption("--sms-max-sends"),
+    ).resolved()
+    seed = config.getoption("--sms-seed")
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
+    options = RunOptions(
+        seed=seed,
+        examples=config.getoption("--sms-examples"),
+        check_ids=tuple(config.getoption("--sms-check")),
+        strict=config.getoption("--sms-strict"),
+        max_sends=settings.max_sends,
+        max_requests=settings.max_requests,
+        allow_list=settings.allow_list,
+        definition_key=settings.definition_key or DEFAULT_DEFINITION_KEY,
+        nonce=f"s{seed}" if settings.kind is TargetKind.MOCK else secrets.token_hex(3),
+    )
+    with open_target(settings) as target:
+        result = Runner(target, options).run(plan(options, target.capabilities))
+    report_dir = config.getoption("--sms-report-dir")
+    if report_dir is not None:
+        from sms_contract.reporting import write_reports
+
+        write_reports(result, report_dir)
+    return result
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if not config.getoption("--sms-target"):
+        return None
+    seed = config.getoption("--sms-seed")
+    return f"sms-contract: target {config.getoption('--sms-target')}, seed {seed or 'random'}"
+
+
+def _describe(result: CheckResult) -> str:
+    lines = [
+        f"{result.check_id} {result.title}: {result.verdict.value}",
+        f"claim:  {result.claim.text}",
+        f"source: {result.claim.source}",
+    ]
+    for finding in result.findings:
+        lines.append(f"- case {finding.case_id}: {finding.message}")
+        for evidence in finding.evidence[-1:]:
+            lines.append(f"  curl: {evidence.curl}")
+        lines += [f"  replay ({kind}): {cmd}" for kind, cmd in finding.replay.items()]
+    return "\n".join(lines)

@@ -1,0 +1,62 @@
+"""The reports of a run: JUnit XML, JSON, HTML and a Markdown summary.
+
+Each format is a pure ``render(result: RunResult) -> str`` in its own module; ``write_reports``
+is the only function here that touches the filesystem. Evidence in a ``RunResult`` is already
+scrubbed, so no report can carry a secret.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from sms_contract.errors import UsageError
+from sms_contract.outcomes import RunResult
+from sms_contract.reporting import html, json_report, junit, markdown
+
+
+@dataclass(frozen=True)
+class Writer:
+    """A report format: the file it is written to and the function that renders it."""
+
+    filename: str
+    render: Callable[[RunResult], str]
+
+
+WRITERS: dict[str, Writer] = {
+    "junit": Writer("junit.xml", junit.render),
+    "json": Writer("report.json", json_report.render),
+    "html": Writer("report.html", html.render),
+    "markdown": Writer("summary.md", markdown.render),
+}
+ALL: tuple[str, ...] = tuple(WRITERS)
+
+
+def write_reports(
+    result: RunResult, directory: Path, formats: Iterable[str] = ALL
+) -> dict[str, Path]:
+    """Render ``formats`` and write them into ``directory`` (created if missing).
+
+    Returns the path written for each format, in the order asked. Every format is rendered
+    before the first file is written, so a rendering error leaves no partial set of reports.
+    """
+    chosen = list(dict.fromkeys(formats))
+    unknown = [name for name in chosen if name not in WRITERS]
+    if unknown:
+        raise UsageError(
+            f"unknown report format {', '.join(map(repr, unknown))}; "
+            f"choose from {', '.join(WRITERS)}"
+        )
+    rendered = {name: WRITERS[name].render(result) for name in chosen}
+    directory.mkdir(parents=True, exist_ok=True)
+    paths: dict[str, Path] = {}
+    for name, text in rendered.items():
+        path = directory / WRITERS[name].filename
+        # Renderers escape what is unprintable; backslashreplace is the last line of defence.
+        path.write_text(text, encoding="utf-8", errors="backslashreplace", newline="\n")
+        paths[name] = path
+    return paths
+
+
+__all__ = ["ALL", "WRITERS", "Writer", "write_reports"]

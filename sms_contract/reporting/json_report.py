@@ -1,0 +1,111 @@
+"""The machine-readable report: everything in a ``RunResult``, in the stable structure that
+``docs/report-format.md`` documents (``format_version`` 1).
+
+Keys come in a fixed, documented order; the output is pure ASCII (anything else is a JSON
+``\\u`` escape), so the same run always gives the same bytes and any JSON parser reads it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Spending, Verdict
+from sms_contract.reporting.presentation import counts_as_failure
+
+FORMAT_VERSION = 1
+
+
+def render(result: RunResult) -> str:
+    """The run as an indented JSON document ending with a newline."""
+    return json.dumps(as_document(result), indent=2, ensure_ascii=True) + "\n"
+
+
+def as_document(result: RunResult) -> dict[str, Any]:
+    """The report as plain JSON values, before serialisation."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "tool_version": result.tool_version,
+        "spec_sha256": result.spec_sha256,
+        "target": result.target,
+        "base_url": result.base_url,
+        "seed": result.seed,
+        "started_at": result.started_at,
+        "duration": result.duration,
+        "strict": result.strict,
+        "violated": result.violated,
+        "exit_code": result.exit_code,
+        "summary": _summary(result),
+        "spending": _spending(result.spending),
+        "checks": [_check(check, result.strict) for check in result.checks],
+    }
+
+
+def _summary(result: RunResult) -> dict[str, int]:
+    counts = {"total": len(result.checks)}
+    counts.update((verdict.value, result.count(verdict)) for verdict in Verdict)
+    counts["counted_as_failures"] = sum(
+        1 for check in result.checks if counts_as_failure(check, result.strict)
+    )
+    return counts
+
+
+def _spending(spending: Spending) -> dict[str, int | None]:
+    return {
+        "accepted_sends": spending.accepted_sends,
+        "max_sends": spending.max_sends,
+        "requests": spending.requests,
+        "max_requests": spending.max_requests,
+        "token_requests": spending.token_requests,
+        "throttled": spending.throttled,
+    }
+
+
+def _check(check: CheckResult, strict: bool) -> dict[str, Any]:
+    return {
+        "id": check.check_id,
+        "title": check.title,
+        "category": check.category.value,
+        "claim": {
+            "text": check.claim.text,
+            "source": check.claim.source,
+            "quote": check.claim.quote,
+            "documented": check.claim.documented,
+        },
+        "verdict": check.verdict.value,
+        "counts_as_failure": counts_as_failure(check, strict),
+        "cases": check.cases,
+        "duration": check.duration,
+        "skip_reason": check.skip_reason,
+        "findings": [_finding(finding) for finding in check.findings],
+    }
+
+
+def _finding(finding: Finding) -> dict[str, Any]:
+    return {
+        "verdict": finding.verdict.value,
+        "message": finding.message,
+        "case_id": finding.case_id,
+        "evidence": [_evidence(evidence) for evidence in finding.evidence],
+        "replay": dict(finding.replay),
+    }
+
+
+def _evidence(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "request": _plain(evidence.request),
+        "response": None if evidence.response is None else _plain(evidence.response),
+        "curl": evidence.curl,
+    }
+
+
+def _plain(value: Any) -> Any:
+    """Mappings as dicts and sequences as lists, so that ``json`` serialises any of them."""
+    if isinstance(value, Mapping):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)

@@ -1,0 +1,104 @@
+"""JUnit XML: one ``<testcase>`` per check, for CI systems that chart test results.
+
+Each case is named ``"<CHECK-ID> <title>"`` with classname ``sms_contract.<category>``, so no
+two cases look alike. A failed claim is a ``<failure type="ContractViolation">`` carrying the
+claim, its source and every violation with its scrubbed evidence and replay commands. An
+observation passes, with what the target did in ``<system-out>``; under ``--strict`` it is a
+``<failure type="StrictObservation">``. A check that did not run is ``<skipped>`` with why.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from sms_contract.outcomes import CheckResult, Finding, RunResult, Verdict
+from sms_contract.reporting.presentation import (
+    category_slug,
+    claim_text,
+    counts_as_failure,
+    finding_text,
+    printable,
+    shown_findings,
+)
+
+SUITE_NAME = "sms-contract"
+
+
+def render(result: RunResult) -> str:
+    """The run as a JUnit XML document (one suite, one case per check)."""
+    failures = sum(1 for check in result.checks if counts_as_failure(check, result.strict))
+    counts = {
+        "name": SUITE_NAME,
+        "tests": str(len(result.checks)),
+        "failures": str(failures),
+        "errors": "0",
+        "skipped": str(result.count(Verdict.SKIPPED)),
+        "time": f"{result.duration:.3f}",
+    }
+    root = ET.Element("testsuites", counts)
+    suite = ET.SubElement(root, "testsuite", {**counts, "timestamp": printable(result.started_at)})
+    properties = ET.SubElement(suite, "properties")
+    for name, value in _properties(result):
+        ET.SubElement(properties, "property", {"name": name, "value": printable(value)})
+    for check in result.checks:
+        _testcase(suite, check, result.strict)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _properties(result: RunResult) -> list[tuple[str, str]]:
+    spent = result.spending
+    return [
+        ("seed", str(result.seed)),
+        ("target", result.target),
+        ("base_url", result.base_url),
+        ("spec_sha256", result.spec_sha256),
+        ("tool_version", result.tool_version),
+        ("started_at", result.started_at),
+        ("strict", str(result.strict).lower()),
+        ("accepted_sends", str(spent.accepted_sends)),
+        ("max_sends", "unbounded" if spent.max_sends is None else str(spent.max_sends)),
+        ("requests", str(spent.requests)),
+        ("max_requests", "unbounded" if spent.max_requests is None else str(spent.max_requests)),
+        ("token_requests", str(spent.token_requests)),
+        ("throttled", str(spent.throttled)),
+        ("exit_code", str(result.exit_code)),
+    ]
+
+
+def _testcase(suite: ET.Element, check: CheckResult, strict: bool) -> None:
+    case = ET.SubElement(
+        suite,
+        "testcase",
+        {
+            "name": printable(f"{check.check_id} {check.title}"),
+            "classname": f"sms_contract.{category_slug(check.category)}",
+            "time": f"{check.duration:.3f}",
+        },
+    )
+    if check.verdict is Verdict.SKIPPED:
+        reason = check.skip_reason or "not run against this target"
+        ET.SubElement(case, "skipped", {"message": printable(reason)})
+        return
+    shown = shown_findings(check, strict)
+    if counts_as_failure(check, strict):
+        kind = "ContractViolation" if check.verdict is Verdict.FAIL else "StrictObservation"
+        failure = ET.SubElement(case, "failure", {"message": _message(check, shown), "type": kind})
+        failure.text = _details(check, shown)
+    rest = [f for f in check.findings if not any(f is s for s in shown)]
+    if rest:
+        ET.SubElement(case, "system-out").text = _details(check, tuple(rest))
+
+
+def _message(check: CheckResult, shown: tuple[Finding, ...]) -> str:
+    """One plain-language line: the first finding, and how many more there are."""
+    if not shown:
+        return printable(f"{check.verdict.value}: {check.claim.text}")
+    more = f" (and {len(shown) - 1} more)" if len(shown) > 1 else ""
+    return printable(f"{shown[0].message}{more}")
+
+
+def _details(check: CheckResult, findings: tuple[Finding, ...]) -> str:
+    blocks = [claim_text(check), f"Cases run: {check.cases}"]
+    blocks += [finding_text(f, n, len(findings)) for n, f in enumerate(findings, start=1)]
+    return "\n\n".join(blocks) + "\n"

@@ -1,0 +1,396 @@
+"""The runner: plan the selected checks, send their cases through the reference client within
+the safety rails, judge what came back, and return a ``RunResult``. No printing, no files: the
+caller gets progress through a callback and renders the result itself.
+
+No case is ever re-executed and nothing is shrunk: a failure is reported from its first run,
+with commands that replay that one case against the mock and against a live target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sms_contract import __version__
+from sms_contract.checks import CATALOGUE
+from sms_contract.checks.auth import TOKEN_OPERATION, token_step
+from sms_contract.checks.model import (
+    CAPABILITY_REASONS,
+    Auth,
+    Capability,
+    Case,
+    Check,
+    Expect,
+    Judgement,
+    PlanContext,
+    Step,
+)
+from sms_contract.client import AuthMode, ExchangeObserver, SmsClient
+from sms_contract.errors import ResponseLost, UsageError
+from sms_contract.exchange import Exchange, HttpRequest
+from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Verdict
+from sms_contract.redaction import Scrubber
+from sms_contract.safety import BudgetExhausted, SafetyGuard, is_token_request
+from sms_contract.spec import load_spec
+from sms_contract.targets import Target
+
+MAX_FINDINGS_PER_CHECK = 25
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    seed: int
+    examples: int = 5
+    check_ids: tuple[str, ...] = ()
+    case_id: str | None = None
+    strict: bool = False
+    max_sends: int | None = None
+    max_requests: int | None = None
+    allow_list: tuple[str, ...] = ()
+    definition_key: str = "account-reset"
+    nonce: str = "sc0"
+
+
+@dataclass(frozen=True)
+class PlannedCheck:
+    check: Check
+    cases: tuple[Case, ...]
+    skip_reason: str | None = None
+
+    @property
+    def requests(self) -> int:
+        return sum(len(case.steps) for case in self.cases)
+
+    @property
+    def sends(self) -> int:
+        return sum(1 for case in self.cases for step in case.steps if step.billable)
+
+
+@dataclass
+class _Recorded:
+    """Every exchange of the run, with the step it belongs to (None: a token request)."""
+
+    exchanges: list[tuple[Case | None, Step | None, Exchange]] = field(default_factory=list)
+    case: Case | None = None
+    step: Step | None = None
+
+    def add(self, exchange: Exchange) -> None:
+        # A token request the client makes on its own belongs to no step of the case.
+        own_token = is_token_request(exchange.request) and (
+            self.step is None or self.step.operation_id != TOKEN_OPERATION
+        )
+        self.exchanges.append((self.case, None if own_token else self.step, exchange))
+
+
+Progress = Callable[[str, CheckResult | PlannedCheck, int, int], None]
+
+
+def select_checks(check_ids: Sequence[str]) -> list[Check]:
+    """The checks named (all of them when none is), refusing an unknown id with the known ones."""
+    if not check_ids:
+        return list(CATALOGUE.values())
+    unknown = [cid for cid in check_ids if cid.upper() not in CATALOGUE]
+    if unknown:
+        raise UsageError(
+            f"unknown check {', '.join(unknown)}; run 'sms-contract checks' to list them"
+        )
+    return [CATALOGUE[cid.upper()] for cid in dict.fromkeys(check_ids)]
+
+
+def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[PlannedCheck]:
+    """What the run will send, check by check; pure, so ``--dry-run`` shows exactly this."""
+    if not options.allow_list:
+        raise UsageError("no recipient: give at least one --to NUMBER")
+    ctx = PlanContext(
+        seed=options.seed,
+        examples=options.examples,
+        definition_key=options.definition_key,
+        allow_list=options.allow_list,
+        nonce=options.nonce,
+    )
+    planned = []
+    for check in select_checks(options.check_ids):
+        cases = tuple(check.plan(ctx))
+        if options.case_id is not None:
+            cases = tuple(case for case in cases if case.id == options.case_id)
+        missing = {need for case in cases for need in case.requires} - capabilities
+        if missing:
+            reason = "; ".join(CAPABILITY_REASONS[need] for need in sorted(missing))
+            planned.append(PlannedCheck(check, cases, skip_reason=reason))
+        else:
+            planned.append(PlannedCheck(check, cases))
+    if options.case_id is not None and not any(p.cases for p in planned):
+        raise UsageError(f"no case {options.case_id!r} in the selected checks")
+    return [p for p in planned if p.cases or options.case_id is None]
+
+
+class Runner:
+    """Sends planned cases to one target and judges them."""
+
+    def __init__(self, target: Target, options: RunOptions, progress: Progress | None = None):
+        self._target = target
+        self._options = options
+        self._progress = progress
+        self._recorded = _Recorded()
+        self.guard = SafetyGuard(
+            options.allow_list,
+            max_sends=options.max_sends,
+            max_requests=options.max_requests,
+            enforce_allow_list=target.enforce_allow_list,
+        )
+        self.scrubber = Scrubber(target.known_secrets, known_phones=options.allow_list)
+        self._client = SmsClient(
+            target.config,
+            target.transport,
+            observer=ExchangeObserver(
+                before_send=self.guard.before_send, after_exchange=self._after_exchange
+            ),
+            sleep=target.sleep,
+        )
+
+    def _after_exchange(self, exchange: Exchange) -> None:
+        self.guard.after_exchange(exchange)
+        self._recorded.add(exchange)
+        if self._target.recorder is not None:
+            self._target.recorder(self._recorded.case, exchange)
+
+    # -- running ------------------------------------------------------------------------
+
+    def run(self, planned: Sequence[PlannedCheck]) -> RunResult:
+        started = time.monotonic()
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        results: dict[str, CheckResult] = {}
+        total = len(planned)
+        for done, item in enumerate(planned, start=1):
+            if self._progress:
+                self._progress("start", item, done - 1, total)
+            result = self._run_check(item)
+            results[item.check.id] = result
+        for item in planned:
+            if item.check.judge_exchange is not None and item.skip_reason is None:
+                results[item.check.id] = self._judge_all(item, results[item.check.id])
+        for done, item in enumerate(planned, start=1):
+            if self._progress:
+                self._progress("done", results[item.check.id], done, total)
+        return RunResult(
+            tool_version=__version__,
+            spec_sha256=load_spec().sha256,
+            target=self._target.kind,
+            base_url=self._target.base_url,
+            seed=self._options.seed,
+            started_at=started_at,
+            duration=round(time.monotonic() - started, 3),
+            strict=self._options.strict,
+            checks=tuple(results[item.check.id] for item in planned),
+            spending=self.guard.spending(),
+        )
+
+    def _run_check(self, item: PlannedCheck) -> CheckResult:
+        check = item.check
+        began = time.monotonic()
+        if item.skip_reason is not None:
+            return _result(check, Verdict.SKIPPED, 0, (), skip_reason=item.skip_reason)
+        findings: list[Finding] = []
+        judged = 0
+        skipped: list[str] = []
+        for case in item.cases:
+            exchanges, why_not = self._run_case(case)
+            if why_not is not None:
+                skipped.append(why_not)
+                if why_not.startswith("budget"):
+                    break
+                continue
+            judged += 1
+            if check.judge_exchange is None:
+                findings += [
+                    self._finding(case, j, exchanges) for j in check.judge(case, exchanges)
+                ]
+        duration = time.monotonic() - began
+        if check.judge_exchange is not None:
+            return _result(check, Verdict.PASS, judged, (), duration=duration)
+        if judged == 0:
+            reason = skipped[0] if skipped else "no case was planned"
+            return _result(check, Verdict.SKIPPED, 0, (), skip_reason=reason, duration=duration)
+        return _result(check, _verdict(findings), judged, _capped(findings), duration=duration)
+
+    def _run_case(self, case: Case) -> tuple[list[Exchange], str | None]:
+        exchanges: list[Exchange] = []
+        self._recorded.case = case
+        try:
+            for step in case.steps:
+                self._recorded.step = step
+                exchange = self._send(step)
+                if exchange.response is not None and exchange.response.status == 429:
+                    return exchanges, "throttled (429) after every retry; honoured, not judged"
+                exchanges.append(exchange)
+        except BudgetExhausted as exc:
+            return exchanges, f"budget: {exc}"
+        finally:
+            self._recorded.case = None
+            self._recorded.step = None
+        return exchanges, None
+
+    def _send(self, step: Step) -> Exchange:
+        if step.auth in (Auth.CREDENTIALS, Auth.BAD_SECRET):
+            return self._send_token_request(step)
+        headers: dict[str, str] = {}
+        if step.content_type is not None:
+            headers["Content-Type"] = step.content_type
+        mode = AuthMode.BEARER
+        if step.auth is Auth.NONE:
+            mode = AuthMode.NONE
+        elif step.auth is Auth.INVALID:
+            mode = AuthMode.INVALID
+        elif step.auth is Auth.EXPIRED:
+            headers["Authorization"] = f"Bearer {self._expired_token()}"
+            mode = AuthMode.NONE
+        before = len(self._recorded.exchanges)
+        with contextlib.suppress(ResponseLost):  # the observer records it with response None
+            self._client.request(
+                step.method,
+                step.path,
+                body=step.wire_body(),
+                headers=headers,
+                auth=mode,
+                # A retried send reuses its messageKey, so it cannot deliver twice; a send
+                # without a key in the path (a batch) could, so it is not retried.
+                retry=step.message_key is not None or not step.billable,
+            )
+        return self._final_exchange(before)
+
+    def _final_exchange(self, before: int) -> Exchange:
+        for _, _, exchange in reversed(self._recorded.exchanges[before:]):
+            if not is_token_request(exchange.request):
+                return exchange
+        raise UsageError("internal error: a step produced no exchange")  # pragma: no cover
+
+    def _token_request(self, secret: str) -> HttpRequest:
+        config = self._target.config
+        if config.client_id is None or config.token_url is None:
+            raise UsageError("this check needs client credentials (SFMC_CLIENT_ID/SECRET)")
+        body: dict[str, object] = {
+            "grant_type": "client_credentials",
+            "client_id": config.client_id,
+            "client_secret": secret,
+        }
+        if config.account_id:
+            body["account_id"] = config.account_id
+        return HttpRequest(
+            "POST",
+            config.token_url,
+            {"Content-Type": "application/json", "Accept": "application/json"},
+            json.dumps(body).encode(),
+        )
+
+    def _send_token_request(self, step: Step) -> Exchange:
+        config = self._target.config
+        secret = config.client_secret or ""
+        if step.auth is Auth.BAD_SECRET:
+            secret = "sms-contract-wrong-secret-" + str(self._options.seed)
+        request = self._token_request(secret)
+        self.guard.before_send(request)
+        try:
+            response = self._target.transport.send(request, config.timeouts)
+        except ResponseLost:
+            response = None
+        exchange = Exchange(request, response)
+        self._after_exchange(exchange)
+        return exchange
+
+    def _expired_token(self) -> str:
+        """A token the target issued, then its clock moved past the token's lifetime."""
+        if self._target.advance_clock is None:
+            raise UsageError("internal error: an expired-token case on a target without a clock")
+        exchange = self._send_token_request(token_step(Auth.CREDENTIALS, Expect.ACCEPT))
+        body = exchange.response.json_or_none() if exchange.response else None
+        if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+            raise UsageError("the target issued no token, so none can expire")
+        self._target.advance_clock(float(body.get("expires_in", 1080)) + 600.0)
+        return str(body["access_token"])
+
+    # -- judging ------------------------------------------------------------------------
+
+    def _finding(self, case: Case, judgement: Judgement, exchanges: Sequence[Exchange]) -> Finding:
+        chosen = (
+            list(exchanges)
+            if judgement.exchange_index is None
+            else [exchanges[judgement.exchange_index]]
+        )
+        return Finding(
+            verdict=judgement.verdict,
+            message=self.scrubber.text(judgement.message),
+            case_id=case.id,
+            evidence=tuple(self._evidence(exchange) for exchange in chosen),
+            replay=self._target.replay_commands(case, self._options),
+        )
+
+    def _evidence(self, exchange: Exchange) -> Evidence:
+        return Evidence(
+            request=self.scrubber.request(exchange.request),
+            response=None
+            if exchange.response is None
+            else self.scrubber.response(exchange.response),
+            curl=self.scrubber.curl(exchange.request),
+        )
+
+    def _judge_all(self, item: PlannedCheck, own: CheckResult) -> CheckResult:
+        """A cross-cutting check judges every exchange of the run on its operations."""
+        check = item.check
+        assert check.judge_exchange is not None
+        findings: list[Finding] = []
+        judged = 0
+        for case, step, exchange in self._recorded.exchanges:
+            if case is None or step is None or step.operation_id not in check.operations:
+                continue
+            judged += 1
+            findings += [
+                self._finding(case, Judgement(j.verdict, j.message, 0), [exchange])
+                for j in check.judge_exchange(exchange, step)
+            ]
+        if judged == 0:
+            return _result(check, Verdict.SKIPPED, 0, (), skip_reason="no exchange to judge")
+        return _result(check, _verdict(findings), judged, _capped(findings), duration=own.duration)
+
+
+def _verdict(findings: Sequence[Finding]) -> Verdict:
+    if any(f.verdict is Verdict.FAIL for f in findings):
+        return Verdict.FAIL
+    if any(f.verdict is Verdict.OBSERVED for f in findings):
+        return Verdict.OBSERVED
+    return Verdict.PASS
+
+
+def _capped(findings: Sequence[Finding]) -> tuple[Finding, ...]:
+    if len(findings) <= MAX_FINDINGS_PER_CHECK:
+        return tuple(findings)
+    kept = list(findings[:MAX_FINDINGS_PER_CHECK])
+    rest = findings[MAX_FINDINGS_PER_CHECK:]
+    verdict = _verdict(rest)
+    kept.append(Finding(verdict, f"… and {len(rest)} more findings like these", rest[0].case_id))
+    return tuple(kept)
+
+
+def _result(
+    check: Check,
+    verdict: Verdict,
+    cases: int,
+    findings: tuple[Finding, ...],
+    *,
+    skip_reason: str | None = None,
+    duration: float = 0.0,
+) -> CheckResult:
+    return CheckResult(
+        check_id=check.id,
+        title=check.title,
+        category=check.category,
+        claim=check.claim,
+        verdict=verdict,
+        cases=cases,
+        findings=findings,
+        skip_reason=skip_reason,
+        duration=round(duration, 3),
+    )

@@ -1,0 +1,261 @@
+"""What a simulator is configured with: credentials, seeded definitions, faults, deviations.
+
+Every value is frozen. The defaults follow the documentation (token lifetime 20 minutes,
+``expires_in`` two minutes less, a 2-day messageKey window, statuses kept 3 days); where the
+documentation is silent the default is named as a choice in the field's comment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum, StrEnum
+from typing import Any
+
+from sms_contract.errors import UsageError
+
+DEFAULT_CLIENT_ID = "sms-contract-client"
+DEFAULT_CLIENT_SECRET = "sms-contract-secret"  # a public test value, not a secret
+DEFAULT_SCOPE = "sms_read sms_write sms_send tracking_events_read"
+DAY = 86_400.0
+
+
+class RejectionForm(StrEnum):
+    """Which documented form a RECIPIENT-scope rejection of a single send takes."""
+
+    HTTP = "http"
+    """HTTP 400 with ``{message, errorcode, documentation}``."""
+    ACCEPTED = "accepted"
+    """HTTP 202 with top-level ``errorcode`` 109001 and the error in ``responses[0]``."""
+
+
+class Deviation(Enum):
+    """A deliberate non-conformance, to prove that a conformance check can fail.
+
+    Each member's ``claim`` (also its ``__doc__``) names the documented claim it breaks;
+    ``cli_name`` is the spelling ``sms-contract serve --deviation`` accepts.
+    """
+
+    ACCEPT_INVALID = (
+        "accept-invalid",
+        "A send that breaks a documented validation rule is rejected (it is answered 202).",
+    )
+    ECHO_ALTERED_KEY = (
+        "echo-altered-key",
+        "An accepted send echoes the messageKey exactly as sent (it is decoded twice, or "
+        "echoed still percent-encoded, when it holds special characters).",
+    )
+    SERVER_ERROR_ON_NON_ASCII_KEY = (
+        "server-error-on-non-ascii-key",
+        "messageKey has no restricted characters (a non-ASCII key gets HTTP 500).",
+    )
+    WRONG_CONTENT_TYPE = (
+        "wrong-content-type",
+        "Responses are application/json (they are served as text/plain).",
+    )
+    MISSING_REQUEST_ID = (
+        "missing-request-id",
+        "Responses carry a requestId (it is left out).",
+    )
+    ERRORCODE_MISSING = (
+        "errorcode-missing",
+        "An accepted send answers errorcode 0 (the field is left out).",
+    )
+    IGNORE_AUTH = (
+        "ignore-auth",
+        "A missing, unknown or expired bearer token gets 401 Not Authorized (it is accepted).",
+    )
+    TOKEN_MISSING_FIELDS = (
+        "token-missing-fields",
+        "The token response carries rest_instance_url and expires_in (both are left out).",
+    )
+    ACCEPT_BAD_SECRET = (
+        "accept-bad-secret",
+        "The token endpoint refuses a wrong client_secret with 401 invalid_client "
+        "(any secret is accepted).",
+    )
+    UNKNOWN_EVENT_CATEGORY = (
+        "unknown-event-category",
+        "Send status is one of SMSSent, SMSQueued, SMSNotSent "
+        "(TransactionalSendEvents.SMSDelivered is answered).",
+    )
+    ACCEPT_DUPLICATE_KEY = (
+        "accept-duplicate-key",
+        "A messageKey reused within its window is rejected with 109110 (it is accepted).",
+    )
+    RETRY_AFTER_MISSING = (
+        "retry-after-missing",
+        "A 429 carries a Retry-After header (it is left out).",
+    )
+    REJECT_DOCUMENTED_EXAMPLE = (
+        "reject-documented-example",
+        "The documented example send (with its subscriptions field) is accepted "
+        "(it is rejected with 109122).",
+    )
+    MALFORMED_ERROR_BODY = (
+        "malformed-error-body",
+        "Error bodies are {message, errorcode, documentation} (errorcode is left out).",
+    )
+    EXTRA_FIELD = (
+        "extra-field",
+        "An accepted send answers only documented fields (an undocumented trackingId is added).",
+    )
+    STATUS_CHANGED = (
+        "status-changed",
+        "An accepted send answers 202 Accepted (it answers 200).",
+    )
+
+    def __init__(self, cli_name: str, claim: str) -> None:
+        self.cli_name = cli_name
+        self.claim = claim
+        self.__doc__ = f"Breaks: {claim}"
+
+    @classmethod
+    def from_cli_name(cls, name: str) -> Deviation:
+        """The deviation spelled ``name`` (``accept-invalid`` or ``ACCEPT_INVALID``)."""
+        wanted = name.strip().lower().replace("_", "-")
+        for deviation in cls:
+            if deviation.cli_name == wanted:
+                return deviation
+        known = ", ".join(d.cli_name for d in cls)
+        raise UsageError(f"unknown deviation {name!r}; choose from: {known}")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """Failures injected on purpose. Zero turns a fault off.
+
+    Faults apply to the REST routes only, unless ``include_token_requests`` is set: a
+    harness that exercises retries should not also lose its token at random. The schedules
+    count requests from the moment the faults are set (``Simulator.set_faults``).
+    """
+
+    latency: float = 0.0
+    """Seconds slept (real time) before answering."""
+    rate_limit_every: int = 0
+    """Every Nth request is answered 429 with Retry-After (before it is processed)."""
+    retry_after: int = 5
+    """The Retry-After seconds of a 429 (header and ``retryAfter``)."""
+    error_every: int = 0
+    """Every Nth request is answered 500 (before it is processed)."""
+    drop_response_every: int = 0
+    """Every Nth send is processed, then the connection is dropped before the response."""
+    drop_next_sends: int = 0
+    """The next K sends are processed, then dropped."""
+    include_token_requests: bool = False
+    """Apply latency, 429 and 500 to POST /v2/token as well."""
+
+    def __post_init__(self) -> None:
+        for name in ("latency", "rate_limit_every", "error_every", "drop_response_every"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"fault {name} must be zero or more, not {getattr(self, name)}")
+        if self.drop_next_sends < 0 or self.retry_after < 0:
+            raise UsageError("drop_next_sends and retry_after must be zero or more")
+
+
+@dataclass(frozen=True, repr=False)
+class Credentials:
+    """The one integration the token endpoint knows."""
+
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
+    account_id: str | None = None
+    """When set, a token request naming another ``account_id`` (MID) is refused."""
+    scope: str = DEFAULT_SCOPE
+    """The scope granted when the request names none."""
+
+    def __repr__(self) -> str:
+        return f"Credentials(client_id={self.client_id!r}, client_secret=<redacted>)"
+
+
+@dataclass(frozen=True)
+class DefinitionSeed:
+    """A send definition that exists when the simulator starts."""
+
+    definition_key: str
+    name: str
+    message: str
+    active: bool = True
+    short_code: str = "8201221"
+    country_code: str = "US"
+    keyword: str = "PASSWORD"
+    description: str = ""
+
+
+DEFAULT_DEFINITIONS: tuple[DefinitionSeed, ...] = (
+    DefinitionSeed(
+        "account-reset",
+        "account-reset",
+        "%%FirstName%%, your 2FA token is %%password%%",
+        description="Using new SMS Transactional API",
+    ),
+    DefinitionSeed(
+        "reminder-inactive",
+        "reminder-inactive",
+        "Your appointment is tomorrow",
+        active=False,
+        keyword="REMIND",
+        description="Inactive: sends to it stay SMSQueued",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """Everything a ``Simulator`` is built from."""
+
+    credentials: Credentials = field(default_factory=Credentials)
+    definitions: tuple[DefinitionSeed, ...] = DEFAULT_DEFINITIONS
+    rejection_form: RejectionForm = RejectionForm.HTTP
+    token_lifetime: float = 1200.0
+    """Seconds a token really lives (docs: "Lifetime is 20 minutes")."""
+    expires_in: int | None = None
+    """``expires_in`` advertised; ``None`` means the lifetime minus 2 minutes (docs)."""
+    message_key_window: float = 2 * DAY
+    """How long a messageKey stays taken (docs: 2 days; elsewhere 72 hours)."""
+    status_retention: float = 3 * DAY
+    """How long a send status can be read (docs: "messages that are up to 3 days old")."""
+    undeliverable_numbers: frozenset[str] = frozenset({"15555550100"})
+    """Accepted, then SMSNotSent with statusCode 129 PhoneNumberValidationFailed."""
+    unsubscribed_numbers: frozenset[str] = frozenset({"15555550199"})
+    """Accepted, then SMSNotSent with statusCode 1 Unsubscribed."""
+    max_batch_recipients: int = 2000
+    """[NOT DOCUMENTED] for SMS; the email batch page says 2,000 (then 109101)."""
+    max_body_bytes: int = 1_048_576
+    """[NOT DOCUMENTED]; larger bodies get 413 with an error body."""
+    faults: Faults = field(default_factory=Faults)
+    deviations: frozenset[Deviation] = frozenset()
+    rest_instance_url: str | None = None
+    """Advertised in token responses; ``None`` means the origin the request came to."""
+    soap_instance_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.token_lifetime <= 0:
+            raise UsageError(f"token_lifetime must be positive, not {self.token_lifetime}")
+        if self.message_key_window < 0 or self.status_retention < 0:
+            raise UsageError("message_key_window and status_retention must be zero or more")
+
+    @classmethod
+    def with_definition(cls, definition_key: str, **changes: Any) -> SimulatorConfig:
+        """The defaults, plus an active definition ``definition_key`` when none is seeded."""
+        seeds = DEFAULT_DEFINITIONS
+        if all(seed.definition_key != definition_key for seed in seeds):
+            seed = DefinitionSeed(definition_key, definition_key, "Your code is %%code%%")
+            seeds = (*seeds, seed)
+        return cls(definitions=seeds, **changes)
+
+    @property
+    def advertised_expires_in(self) -> int:
+        """``expires_in`` as the token endpoint reports it."""
+        if self.expires_in is not None:
+            return self.expires_in
+        return max(0, int(self.token_lifetime) - 120)
+
+    @property
+    def window_text(self) -> str:
+        """The window as the 109110 message words it: "2 days" (observed), "72 hours"."""
+        seconds = self.message_key_window
+        if seconds in (DAY, 2 * DAY):
+            return "1 day" if seconds == DAY else "2 days"
+        if seconds % 3600 == 0:
+            return f"{int(seconds // 3600)} hours"
+        return f"{seconds:g} seconds"

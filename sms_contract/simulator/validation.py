@@ -1,0 +1,242 @@
+"""The documented validation of a send, applied in a fixed order from ``rules.RULES``.
+
+Order (the first broken rule wins): Content-Type, JSON syntax, body is an object, JSON types
+of documented fields, definitionKey (missing, then unknown), recipient (missing, then both
+``recipient`` and ``recipients``), recipient fields (``to`` missing, ``to`` invalid, contactKey
+missing), messageKey length, messageKey reuse.
+
+Choices where the documentation is silent, recorded here once:
+
+- ``null`` on a required field counts as missing (``recipient.to: null`` is ``to-missing``);
+  ``null`` on an optional field (``attributes``, ``content``, ``subscriptions`` and their
+  members) is a wrong type. An empty string is missing; whitespace is not.
+- A valid ``to`` is 8 to 15 ASCII digits, with an optional leading ``+`` ([NOT DOCUMENTED];
+  every documented example is digits with the country code).
+- messageKey length counts Unicode code points.
+- Unknown fields are ignored (the documented example itself sends ``subscriptions``), except a
+  stray ``recipient``/``recipients``, which is 109122 as observed in the wild.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sms_contract.rules import MESSAGE_KEY_MAX_LENGTH, Scope, rule
+from sms_contract.simulator.wire import generated_message_key, rule_message
+
+_PHONE = re.compile(r"\+?[0-9]{8,15}")
+
+Known = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why a send (or one recipient of it) is refused."""
+
+    errorcode: int
+    message: str
+    status: int = 400
+    scope: Scope = Scope.REQUEST
+    rule_id: str | None = None
+
+    @classmethod
+    def of(cls, rule_id: str, detail: str | None = None) -> Rejection:
+        found = rule(rule_id)
+        message = rule_message(found, detail)
+        return cls(found.errorcode, message, found.status, found.scope, found.id)
+
+
+def parse_object(content_type: str | None, body: bytes) -> dict[str, Any] | Rejection:
+    """The body as a JSON object, or the first of the three syntax rules it breaks."""
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        return Rejection.of("unsupported-media-type")
+    try:
+        payload = json.loads(body.decode("utf-8"), parse_constant=_no_constants)
+    except (ValueError, RecursionError):
+        return Rejection.of("malformed-json")
+    if not isinstance(payload, dict):
+        return Rejection.of("body-not-object")
+    return payload
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def check_single(
+    content_type: str | None,
+    body: bytes,
+    message_key: str,
+    *,
+    definition_known: Known,
+    key_taken: Known,
+    window_text: str,
+) -> dict[str, Any] | Rejection:
+    """The payload of a valid single send, or the rule it breaks."""
+    payload = parse_object(content_type, body)
+    if isinstance(payload, Rejection):
+        return payload
+    recipient = payload.get("recipient")
+    found = (
+        _single_types(payload)
+        or _definition(payload, definition_known)
+        or _recipient(payload)
+        or recipient_fields(recipient if isinstance(recipient, dict) else {})
+        or message_key_rules(message_key, key_taken, window_text)
+    )
+    return found or payload
+
+
+def check_batch(
+    content_type: str | None, body: bytes, *, definition_known: Known, max_recipients: int
+) -> dict[str, Any] | Rejection:
+    """The payload of a batch send whose request-level rules hold, or the rule it breaks."""
+    payload = parse_object(content_type, body)
+    if isinstance(payload, Rejection):
+        return payload
+    found = _batch_types(payload) or _definition(payload, definition_known)
+    if found:
+        return found
+    if "recipient" in payload:
+        return Rejection.of("recipient-and-recipients", "Unrecognized sms field name 'recipient'")
+    recipients = payload.get("recipients")
+    if not recipients:
+        return Rejection.of("recipient-missing", "recipients is missing or empty")
+    if len(recipients) > max_recipients:
+        detail = f"{len(recipients)} recipients, at most {max_recipients} per request"
+        return Rejection(109101, f"MCMS_UTM_Validation_TooManySubscribers: {detail}")
+    return payload
+
+
+def recipient_fields(recipient: dict[str, Any]) -> Rejection | None:
+    """The RECIPIENT-scope field rules: ``to`` missing or invalid, contactKey missing."""
+    to = recipient.get("to")
+    if to is None or to == "":
+        return Rejection.of("to-missing", "Invalid subscriber")
+    if not isinstance(to, str) or not _PHONE.fullmatch(to):
+        return Rejection.of("to-invalid")
+    contact_key = recipient.get("contactKey")
+    if contact_key is None or contact_key == "":
+        return Rejection.of("contact-key-missing")
+    return None
+
+
+def message_key_rules(key: str, key_taken: Known, window_text: str) -> Rejection | None:
+    if len(key) > MESSAGE_KEY_MAX_LENGTH:
+        return Rejection.of("message-key-too-long")
+    if key_taken(key):
+        return Rejection.of(
+            "message-key-reused", f"messageKey reused within the past {window_text}"
+        )
+    return None
+
+
+def _definition(payload: dict[str, Any], known: Known) -> Rejection | None:
+    key = payload.get("definitionKey")
+    if key is None or key == "":
+        return Rejection.of("definition-key-missing")
+    if not known(key):
+        return Rejection.of("definition-key-unknown")
+    return None
+
+
+def _recipient(payload: dict[str, Any]) -> Rejection | None:
+    if payload.get("recipient") is None:
+        return Rejection.of("recipient-missing")
+    if "recipients" in payload:
+        return Rejection.of("recipient-and-recipients")
+    return None
+
+
+def _single_types(payload: dict[str, Any]) -> Rejection | None:
+    if not _optional(payload, "definitionKey", str):
+        return Rejection.of("definition-key-wrong-type")
+    recipient = payload.get("recipient")
+    if recipient is not None and not isinstance(recipient, dict):
+        return Rejection.of("recipient-not-object")
+    if isinstance(recipient, dict):
+        found = _recipient_types(recipient, "recipient")
+        if found:
+            return found
+    return _common_types(payload)
+
+
+def _batch_types(payload: dict[str, Any]) -> Rejection | None:
+    if not _optional(payload, "definitionKey", str):
+        return Rejection.of("definition-key-wrong-type")
+    recipients = payload.get("recipients")
+    if recipients is not None and not isinstance(recipients, list):
+        return _wrong_type("recipients", "an array")
+    for index, item in enumerate(recipients or []):
+        where = f"recipients[{index}]"
+        if not isinstance(item, dict):
+            return _wrong_type(where, "an object")
+        found = _recipient_types(item, where)
+        if found:
+            return found
+        if not _optional(item, "messageKey", str):
+            return _wrong_type(f"{where}.messageKey", "a string")
+    return _common_types(payload)
+
+
+def _recipient_types(recipient: dict[str, Any], where: str) -> Rejection | None:
+    for name in ("to", "contactKey"):
+        if not _optional(recipient, name, str):
+            return _wrong_type(f"{where}.{name}", "a string")
+    if "attributes" in recipient and not isinstance(recipient["attributes"], dict):
+        return _wrong_type(f"{where}.attributes", "an object")
+    return None
+
+
+def _common_types(payload: dict[str, Any]) -> Rejection | None:
+    """``attributes``, ``content.message`` and ``subscriptions.resubscribe``."""
+    for name in ("attributes", "content", "subscriptions"):
+        if name in payload and not isinstance(payload[name], dict):
+            return _wrong_type(name, "an object")
+    content = payload.get("content") or {}
+    if "message" in content and not isinstance(content["message"], str):
+        return _wrong_type("content.message", "a string")
+    subscriptions = payload.get("subscriptions") or {}
+    if "resubscribe" in subscriptions and not isinstance(subscriptions["resubscribe"], bool):
+        return _wrong_type("subscriptions.resubscribe", "a boolean")
+    return None
+
+
+def _optional(container: dict[str, Any], name: str, kind: type) -> bool:
+    """Absent, ``null`` or of the right type (``null`` on a required field is "missing")."""
+    value = container.get(name)
+    return value is None or isinstance(value, kind)
+
+
+def _wrong_type(where: str, expected: str) -> Rejection:
+    return Rejection.of("wrong-type", f"{where} must be {expected}")
+
+
+def check_batch_item(
+    item: dict[str, Any], seen: set[str], key_taken: Known, window_text: str
+) -> tuple[str, Rejection | None]:
+    """One recipient of a batch: its messageKey (generated when absent) and its rejection.
+
+    A key already used earlier in the same request is rejected with 109110 ("If you use a
+    duplicate messageKey in the same send request, the message is rejected"); the first use
+    stands. An empty key is 109104 (MissingRequiredField_messageKey).
+    """
+    key = item.get("messageKey")
+    if key is None:
+        key = generated_message_key()
+    if key == "":
+        message = "MCMS_UTM_Validation_MissingRequiredField_messageKey: messageKey is empty"
+        return key, Rejection(109104, message, scope=Scope.RECIPIENT)
+    found = recipient_fields(item)
+    if found is None and len(key) > MESSAGE_KEY_MAX_LENGTH:
+        found = Rejection.of("message-key-too-long")
+    if found is None and key in seen:
+        detail = "messageKey used more than once in the same send request"
+        found = Rejection.of("message-key-reused", detail)
+    seen.add(key)
+    return key, found or message_key_rules(key, key_taken, window_text)

@@ -1,0 +1,96 @@
+"""What the simulator puts on the wire: replies, error bodies, identifiers and timestamps."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from http import HTTPStatus
+from typing import Any
+
+from sms_contract.rules import ERROR_HANDLING, Rule
+
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+CENTRAL_STANDARD_TIME = timezone(timedelta(hours=-6), "CST")
+"""Docs: "Time the event occured in Central Standard Time (no daylight savings)"."""
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One answer of the simulator, before it is encoded."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON_CONTENT_TYPE
+    drop: bool = False
+    """Processed, but the connection is to be dropped instead of answering."""
+
+
+def error(status: int, errorcode: int, message: str, documentation: str = "") -> Reply:
+    """The generic Marketing Cloud REST error: ``{message, errorcode, documentation}``."""
+    body = {"message": message, "errorcode": errorcode, "documentation": documentation}
+    return Reply(status, body)
+
+
+def rule_error(rule: Rule, detail: str | None = None) -> Reply:
+    """A rule's rejection as an HTTP error, in the ``MCMS_UTM_<name>: <detail>`` pattern."""
+    return error(rule.status, rule.errorcode, rule_message(rule, detail))
+
+
+def rule_message(rule: Rule, detail: str | None = None) -> str:
+    return f"MCMS_UTM_{rule.error_name}: {detail}" if detail else rule.wire_message
+
+
+def not_authorized() -> Reply:
+    """401 as the error-handling page documents it (errorcode 0)."""
+    return error(401, 0, "Not Authorized", ERROR_HANDLING)
+
+
+def not_found(message: str) -> Reply:
+    """404 with the documented Object Not Found code, 30003."""
+    return error(404, 30003, message)
+
+
+def request_id() -> str:
+    return str(uuid.uuid4())
+
+
+def generated_message_key() -> str:
+    """A 22-character key shaped like the documented ones (``nFL4ULgheUeaGbPIMzJJSw``)."""
+    return secrets.token_urlsafe(16)[:22]
+
+
+def composite_id() -> str:
+    """Shaped like ``1F3631D4-5497-E811-80E4-1402EC6B9540.214435.228431.1.231481617``."""
+    numbers = ".".join(str(secrets.randbelow(10**9)) for _ in range(2))
+    return f"{str(uuid.uuid4()).upper()}.{numbers}.1.{secrets.randbelow(10**9)}"
+
+
+def event_timestamp(epoch: float) -> str:
+    """``2018-08-03T13:41:18.55``: CST, no zone designator, trailing zeros trimmed."""
+    moment = datetime.fromtimestamp(epoch, CENTRAL_STANDARD_TIME)
+    fraction = f"{moment.microsecond // 1000:03d}".rstrip("0") or "0"
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{fraction}"
+
+
+def definition_timestamp(epoch: float) -> str:
+    """``2019-05-14T21:05:00``: CST to the second, as definitions show their dates."""
+    return f"{datetime.fromtimestamp(epoch, CENTRAL_STANDARD_TIME):%Y-%m-%dT%H:%M:%S}"
+
+
+def encode(reply: Reply) -> tuple[str, list[tuple[str, str]], bytes]:
+    """The WSGI status line, headers and body bytes of a reply."""
+    try:
+        phrase = HTTPStatus(reply.status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    payload = b""
+    headers = list(reply.headers.items())
+    if reply.body is not None:
+        payload = json.dumps(reply.body, ensure_ascii=False, separators=(",", ":")).encode()
+        headers.append(("Content-Type", reply.content_type))
+    headers.append(("Content-Length", str(len(payload))))
+    return f"{reply.status} {phrase}", headers, payload

@@ -1,0 +1,200 @@
+"""Where a run sends its requests: the hermetic mock, or a live tenant (or any server that the
+live code path is pointed at with --base-url / --auth-url).
+
+A ``Target`` hands the runner a client configuration, a transport, what it may do beyond sending
+(``capabilities``), which values must never be shown (``known_secrets``), and how to replay one
+case. The mock is the simulator in-process behind ``responses`` (and, with --cassette-dir,
+recordings first): it never opens a socket. Live goes through ``HttpTransport`` with
+credentials from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from sms_contract.checks.model import Capability, Case
+from sms_contract.config import ClientConfig, is_loopback_host
+from sms_contract.errors import UsageError
+from sms_contract.exchange import Exchange
+from sms_contract.transport import HttpTransport, Transport
+
+if TYPE_CHECKING:
+    from sms_contract.runner import RunOptions
+
+DEFAULT_DEFINITION_KEY = "account-reset"  # the documented example's definition
+DOCUMENTED_NUMBER = "15555551234"  # the documented example's recipient (a fictional 555 number)
+LIVE_MAX_SENDS = 10
+LIVE_MAX_REQUESTS = 200
+MOCK_REST_URL = "https://mock.rest.sms-contract.invalid"
+MOCK_AUTH_URL = "https://mock.auth.sms-contract.invalid"
+ENV_DEFINITION_KEY = "SFMC_DEFINITION_KEY"
+
+
+class TargetKind(StrEnum):
+    MOCK = "mock"
+    LIVE = "live"
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """The target flags as given; ``resolved()`` fills defaults and refuses what is unsafe."""
+
+    kind: TargetKind = TargetKind.MOCK
+    base_url: str | None = None
+    auth_url: str | None = None
+    definition_key: str | None = None
+    allow_list: tuple[str, ...] = ()
+    max_sends: int | None = None
+    max_requests: int | None = None
+    allow_tenant_changes: bool = False
+    cassette_dir: Path | None = None
+    environ: Mapping[str, str] | None = None
+
+    def resolved(self) -> TargetSettings:
+        if self.kind is TargetKind.MOCK:
+            if self.base_url or self.auth_url:
+                raise UsageError(
+                    "--base-url and --auth-url go with --target live (the mock is in-process)"
+                )
+            return replace(
+                self,
+                definition_key=self.definition_key or DEFAULT_DEFINITION_KEY,
+                allow_list=self.allow_list or (DOCUMENTED_NUMBER,),
+            )
+        if self.cassette_dir is not None:
+            raise UsageError("--cassette-dir goes with --target mock")
+        environ = os.environ if self.environ is None else self.environ
+        definition_key = self.definition_key or environ.get(ENV_DEFINITION_KEY, "").strip()
+        missing = []
+        if not self.allow_list:
+            missing.append("--to NUMBER (the allow-listed recipients)")
+        if not definition_key:
+            missing.append(f"--definition-key KEY (or {ENV_DEFINITION_KEY})")
+        if missing:
+            raise UsageError("--target live needs " + " and ".join(missing))
+        return replace(
+            self,
+            definition_key=definition_key,
+            max_sends=LIVE_MAX_SENDS if self.max_sends is None else self.max_sends,
+            max_requests=LIVE_MAX_REQUESTS if self.max_requests is None else self.max_requests,
+        )
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    base_url: str
+    config: ClientConfig
+    transport: Transport
+    capabilities: frozenset[Capability]
+    known_secrets: tuple[str, ...]
+    settings: TargetSettings
+    enforce_allow_list: bool = True
+    sleep: Callable[[float], None] = time.sleep
+    advance_clock: Callable[[float], None] | None = None
+    recorder: Callable[[Case | None, Exchange], None] | None = None
+
+    def replay_commands(self, case: Case, options: RunOptions) -> dict[str, str]:
+        """One command per target kind that runs exactly this case again."""
+        common = ["--seed", str(options.seed), "--check", case.check_id, "--case", case.id]
+        mock = ["sms-contract", "run", "--target", "mock", *common]
+        if self.settings.definition_key and self.settings.definition_key != DEFAULT_DEFINITION_KEY:
+            mock += ["--definition-key", self.settings.definition_key]
+        live = ["sms-contract", "run", "--target", "live", *common]
+        for flag, value in (
+            ("--base-url", self.settings.base_url),
+            ("--auth-url", self.settings.auth_url),
+        ):
+            if value:
+                live += [flag, value]
+        live += ["--definition-key", self.settings.definition_key or "KEY", "--to", "NUMBER"]
+        live += ["--max-sends", "2"]
+        return {"mock": shlex.join(mock), "live": shlex.join(live)}
+
+
+@contextmanager
+def open_target(settings: TargetSettings) -> Iterator[Target]:
+    """The target named by ``settings`` (already ``resolved()``), closed on exit."""
+    if settings.kind is TargetKind.MOCK:
+        with _mock(settings) as target:
+            yield target
+    else:
+        with _live(settings) as target:
+            yield target
+
+
+@contextmanager
+def _mock(settings: TargetSettings) -> Iterator[Target]:
+    from sms_contract.simulator import ManualClock, Simulator, SimulatorConfig, simulate
+
+    clock = ManualClock()
+    simulator = Simulator(
+        SimulatorConfig.with_definition(settings.definition_key or DEFAULT_DEFINITION_KEY),
+        clock=clock,
+    )
+    credentials = simulator.config.credentials
+    config = ClientConfig(
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        rest_base_url=MOCK_REST_URL,
+        auth_base_url=MOCK_AUTH_URL,
+    )
+    transport = HttpTransport()
+    with ExitStack() as stack:
+        stack.enter_context(
+            simulate(simulator, rest_base_url=MOCK_REST_URL, auth_base_url=MOCK_AUTH_URL)
+        )
+        stack.callback(transport.close)
+        yield Target(
+            kind=TargetKind.MOCK.value,
+            base_url=MOCK_REST_URL,
+            config=config,
+            transport=transport,
+            capabilities=frozenset(Capability),
+            known_secrets=(credentials.client_secret,),
+            settings=settings,
+            sleep=clock.advance,  # waiting is moving the simulator's clock: no real sleep
+            advance_clock=clock.advance,
+        )
+
+
+@contextmanager
+def _live(settings: TargetSettings) -> Iterator[Target]:
+    environ = os.environ if settings.environ is None else settings.environ
+    config = ClientConfig.from_env(
+        environ, rest_base_url=settings.base_url, auth_base_url=settings.auth_url
+    )
+    capabilities = set()
+    if config.client_id and config.client_secret:
+        capabilities.add(Capability.CREDENTIALS)
+    if settings.allow_tenant_changes:
+        capabilities.add(Capability.TENANT_CHANGES)
+    rest = config.rest_base_url or config.subdomain_rest_url or ""
+    if rest and is_loopback_host(urlsplit(rest).hostname or ""):
+        capabilities.add(Capability.GENERATED_SENDS)
+    transport = HttpTransport()
+    try:
+        yield Target(
+            kind=TargetKind.LIVE.value,
+            base_url=rest or "(from the token response)",
+            config=config,
+            transport=transport,
+            capabilities=frozenset(capabilities),
+            known_secrets=tuple(
+                value
+                for value in (config.client_secret, config.access_token, config.client_id)
+                if value
+            ),
+            settings=settings,
+        )
+    finally:
+        transport.close()

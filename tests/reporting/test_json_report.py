@@ -1,0 +1,187 @@
+"""The JSON report: everything in the run, in the structure docs/report-format.md documents."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sms_contract.reporting import json_report
+from tests.reporting.conftest import REPLAY
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "report-format.md"
+
+
+def documented_objects() -> dict[str, list[str]]:
+    """Each '### Object: `path`' section of the doc, with the fields its table lists."""
+    objects: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in DOC.read_text(encoding="utf-8").splitlines():
+        heading = re.fullmatch(r"### Object: `(.+)`", line)
+        if heading:
+            current = objects.setdefault(heading.group(1), [])
+        elif line.startswith("#"):
+            current = None
+        elif current is not None:
+            row = re.match(r"\| `([a-z_0-9]+)` \|", line)
+            if row:
+                current.append(row.group(1))
+    return objects
+
+
+def objects_at(document: Any, path: str) -> list[dict[str, Any]]:
+    """Every object found at a documented path such as 'checks[].findings[]'."""
+    found = [document]
+    if path == "(top level)":
+        return found
+    for part in path.split("."):
+        name, many = part.removesuffix("[]"), part.endswith("[]")
+        values = [value[name] for value in found if value.get(name) is not None]
+        found = [item for value in values for item in value] if many else values
+    return found
+
+
+def test_report_round_trips_through_json_loads_with_format_version_1(run):
+    """The report is JSON, its version is 1, and it is pure ASCII."""
+    text = json_report.render(run)
+    document = json.loads(text)
+    assert document["format_version"] == 1
+    assert text.isascii()
+    assert text.endswith("}\n")
+
+
+def test_top_level_keys_are_exactly_those_documented_in_order(run):
+    """The top-level fields, in order, are the ones docs/report-format.md lists."""
+    document = json.loads(json_report.render(run))
+    assert list(document) == documented_objects()["(top level)"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "summary",
+        "spending",
+        "checks[]",
+        "checks[].claim",
+        "checks[].findings[]",
+        "checks[].findings[].evidence[]",
+        "checks[].findings[].evidence[].request",
+        "checks[].findings[].evidence[].response",
+    ],
+)
+def test_every_nested_object_has_exactly_the_documented_fields(run, path):
+    """Each documented object, wherever it occurs in the sample, has the listed keys in order."""
+    documented = documented_objects()
+    found = objects_at(json.loads(json_report.render(run)), path)
+    assert found, f"the sample run has no object at {path}"
+    assert all(list(obj) == documented[path] for obj in found)
+
+
+def test_doc_covers_every_object_the_tests_check():
+    """No object section in the doc is left unchecked (or misspelled)."""
+    assert set(documented_objects()) == {
+        "(top level)",
+        "summary",
+        "spending",
+        "checks[]",
+        "checks[].claim",
+        "checks[].findings[]",
+        "checks[].findings[].evidence[]",
+        "checks[].findings[].evidence[].request",
+        "checks[].findings[].evidence[].response",
+    }
+
+
+def test_doc_example_parses_and_has_the_documented_top_level_keys():
+    """The example in the doc is valid JSON in the documented shape."""
+    block = re.search(r"```json\n(.*?)\n```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert block is not None
+    example = json.loads(block.group(1))
+    assert list(example) == documented_objects()["(top level)"]
+
+
+def test_summary_counts_checks_by_verdict_with_the_exit_code(run):
+    """One of each verdict; the failure makes the run violated with exit code 1."""
+    document = json.loads(json_report.render(run))
+    assert document["summary"] == {
+        "total": 4,
+        "pass": 1,
+        "fail": 1,
+        "observed": 1,
+        "skipped": 1,
+        "counted_as_failures": 1,
+    }
+    assert (document["violated"], document["exit_code"], document["strict"]) == (True, 1, False)
+
+
+def test_spending_states_what_was_spent_against_the_budget(run):
+    """Sends, requests and their limits come through unchanged."""
+    document = json.loads(json_report.render(run))
+    assert document["spending"] == {
+        "accepted_sends": 3,
+        "max_sends": 5,
+        "requests": 12,
+        "max_requests": 100,
+        "token_requests": 2,
+        "throttled": 0,
+    }
+
+
+def test_failing_check_carries_claim_findings_evidence_and_replay(run):
+    """The failed check holds its claim, verdict, scrubbed exchanges and replay commands."""
+    failed = json.loads(json_report.render(run))["checks"][1]
+    assert (failed["id"], failed["verdict"], failed["counts_as_failure"]) == (
+        "SEND-ECHO-KEY",
+        "fail",
+        True,
+    )
+    assert failed["claim"] == {
+        "text": "claim of SEND-ECHO-KEY",
+        "source": "https://developer.salesforce.com/docs/example/sendSMSMessageSingleRecipient.html",
+        "quote": "quote of SEND-ECHO-KEY",
+        "documented": True,
+    }
+    finding = failed["findings"][0]
+    assert finding["replay"] == REPLAY
+    send = finding["evidence"][1]
+    assert send["request"]["headers"]["Authorization"] == "<redacted>"
+    assert send["request"]["body"]["recipient"]["to"] == "<phone-1>"
+    assert send["response"] == {
+        "status": 202,
+        "headers": {"Content-Type": "application/json"},
+        "body": {"requestId": "r-1", "errorcode": 0, "responses": [{"messageKey": "other"}]},
+    }
+
+
+def test_strict_run_counts_the_observation_as_a_failure(make):
+    """Under --strict the observed check counts, and the summary says so."""
+    document = json.loads(json_report.render(make(strict=True)))
+    observed = document["checks"][2]
+    assert (observed["verdict"], observed["counts_as_failure"]) == ("observed", True)
+    assert document["summary"]["counted_as_failures"] == 2
+
+
+def test_skipped_check_has_its_reason_and_no_findings(run):
+    """A skip says why; a pass and a skip have no findings."""
+    checks = json.loads(json_report.render(run))["checks"]
+    assert (checks[3]["skip_reason"], checks[3]["findings"]) == (
+        "the mock has no status endpoint",
+        [],
+    )
+    assert (checks[0]["skip_reason"], checks[0]["findings"]) == (None, [])
+
+
+def test_rendering_the_same_run_twice_gives_the_same_bytes(make):
+    """Deterministic output: two renders of equal runs are identical."""
+    assert json_report.render(make()) == json_report.render(make())
+
+
+def test_non_ascii_and_lone_surrogates_survive_as_escapes(make):
+    """Any string round-trips: non-ASCII and unpaired surrogates are JSON escapes."""
+    message = "émoji 📱 and a lone \ud800"
+    text = json_report.render(make(fail_message=message))
+    assert text.isascii()
+    assert json.loads(text)["checks"][1]["findings"][0]["message"] == message

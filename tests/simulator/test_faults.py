@@ -1,0 +1,158 @@
+"""Injected faults: 429 with Retry-After, 500, latency, responses lost after processing."""
+
+from __future__ import annotations
+
+import http.client
+import time
+
+import pytest
+import urllib3.exceptions
+
+from sms_contract.errors import ResponseLost, UsageError
+from sms_contract.rules import ERROR_HANDLING
+from sms_contract.simulator import Faults, Simulator, serve_in_thread, simulate
+from sms_contract.transport import HttpTransport, WsgiTransport
+from tests.simulator.conftest import DEFINITIONS, Api
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    found: list[BaseException] = []
+    stack: list[BaseException | None] = [exc]
+    while stack:
+        current = stack.pop()
+        if current is None or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        stack.extend([current.__cause__, current.__context__])
+    return found
+
+
+def test_every_nth_request_is_429_with_retry_after(make_api) -> None:
+    """With rate_limit_every=3 the third REST request is the documented 429, unprocessed."""
+    api, simulator = make_api(faults=Faults(rate_limit_every=3, retry_after=7))
+    assert api.send("one").status == 202
+    assert api.send("two").status == 202
+    response = api.send("three")
+    assert response.status == 429
+    assert response.header("Retry-After") == "7"
+    assert response.json() == {
+        "message": "Rate limit exceeded",
+        "errorcode": 50100,
+        "retryAfter": 7,
+        "documentation": ERROR_HANDLING,
+    }
+    assert api.status("three").status == 404
+    assert api.send("three").status == 202
+    counters = simulator.counters
+    assert (counters.accepted_sends, counters.rate_limited) == (3, 1)
+
+
+def test_every_nth_request_is_500(make_api) -> None:
+    """With error_every=2 every second REST request is 500 with a JSON body."""
+    api, simulator = make_api(faults=Faults(error_every=2))
+    statuses = [api.call("GET", DEFINITIONS).status for _ in range(4)]
+    assert statuses == [200, 500, 200, 500]
+    assert simulator.counters.server_errors == 2
+
+
+def test_rate_limit_wins_over_error_on_the_same_request(make_api) -> None:
+    """When both schedules hit the same request, it is a 429."""
+    api, _ = make_api(faults=Faults(rate_limit_every=2, error_every=2))
+    assert [api.call("GET", DEFINITIONS).status for _ in range(2)] == [200, 429]
+
+
+def test_latency_delays_the_answer(make_api) -> None:
+    """latency sleeps real time before answering."""
+    api, _ = make_api(faults=Faults(latency=0.05))
+    api.login()
+    started = time.perf_counter()
+    assert api.call("GET", DEFINITIONS).status == 200
+    assert time.perf_counter() - started >= 0.05
+
+
+def test_set_faults_restarts_the_schedule(simulator: Simulator, api: Api) -> None:
+    """Faults set at run time count from the moment they are set."""
+    api.login()
+    api.call("GET", DEFINITIONS)
+    simulator.set_faults(Faults(error_every=2))
+    assert [api.call("GET", DEFINITIONS).status for _ in range(2)] == [200, 500]
+    simulator.set_faults(Faults())
+    assert simulator.faults == Faults()
+
+
+def test_dropped_send_is_processed_then_lost_in_wsgi(make_api) -> None:
+    """WsgiTransport turns a dropped response into ResponseLost; the send was accepted."""
+    api, simulator = make_api(faults=Faults(drop_response_every=1))
+    with pytest.raises(ResponseLost):
+        api.send("lost")
+    assert simulator.counters.accepted_sends == 1
+    assert simulator.counters.dropped_responses == 1
+
+
+@pytest.mark.loopback
+def test_dropped_send_over_loopback_is_response_lost(simulator: Simulator) -> None:
+    """Over a socket the connection closes unanswered: ResponseLost, and the send counted."""
+    simulator.set_faults(Faults(drop_next_sends=1))
+    transport = HttpTransport()
+    with serve_in_thread(simulator) as server:
+        api = Api(transport, server.base_url, server.base_url)
+        with pytest.raises(ResponseLost) as lost:
+            api.send("lost-on-socket")
+        assert simulator.counters.accepted_sends == 1
+        assert api.status("lost-on-socket").json()["info"]["messageKey"] == "lost-on-socket"
+        assert api.send("next").status == 202
+    transport.close()
+    assert any(isinstance(e, http.client.RemoteDisconnected) for e in _chain(lost.value))
+
+
+def test_dropped_send_in_process_looks_like_a_dropped_connection(simulator: Simulator) -> None:
+    """Through responses the drop is a ConnectionError from RemoteDisconnected: ResponseLost."""
+    simulator.set_faults(Faults(drop_response_every=2))
+    transport = HttpTransport()
+    with simulate(simulator):
+        api = Api(transport)
+        assert api.send("kept").status == 202
+        with pytest.raises(ResponseLost) as lost:
+            api.send("dropped")
+    transport.close()
+    causes = _chain(lost.value)
+    assert any(isinstance(e, urllib3.exceptions.ProtocolError) for e in causes)
+    assert any(isinstance(e, http.client.RemoteDisconnected) for e in causes)
+    assert simulator.counters.accepted_sends == 2
+
+
+def test_drop_next_sends_drops_exactly_k(make_api) -> None:
+    """drop_next_sends=2 loses the next two sends' responses, then answers again."""
+    api, simulator = make_api(faults=Faults(drop_next_sends=2))
+    api.login()
+    for key in ("a", "b"):
+        with pytest.raises(ResponseLost):
+            api.send(key)
+    assert api.send("c").status == 202
+    assert api.call("GET", DEFINITIONS).status == 200
+    assert simulator.counters.accepted_sends == 3
+
+
+def test_drop_applies_to_sends_only(make_api) -> None:
+    """Reads are never dropped by the send-drop fault."""
+    api, _ = make_api(faults=Faults(drop_response_every=1))
+    assert api.call("GET", DEFINITIONS).status == 200
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [{"latency": -1}, {"rate_limit_every": -2}, {"drop_next_sends": -1}, {"retry_after": -5}],
+)
+def test_negative_fault_settings_are_usage_errors(faults: dict[str, float]) -> None:
+    """A negative fault setting is refused with UsageError."""
+    with pytest.raises(UsageError):
+        Faults(**faults)  # type: ignore[arg-type]
+
+
+def test_wsgi_transport_counts_like_the_others(simulator: Simulator) -> None:
+    """Counters see requests from any transport."""
+    api = Api(WsgiTransport(simulator))
+    api.send("counted")
+    counters = simulator.counters
+    assert (counters.requests, counters.token_requests, counters.accepted_sends) == (2, 1, 1)

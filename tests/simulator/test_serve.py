@@ -1,0 +1,199 @@
+"""``sms-contract serve`` and the loopback server's safety rules."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from sms_contract.errors import UnsafeTargetError
+from sms_contract.exchange import HttpRequest
+from sms_contract.simulator import Deviation, Faults, RejectionForm, Simulator, serve_in_thread
+from sms_contract.simulator.serve import config_from, register, serve_command
+from sms_contract.simulator.server import is_loopback
+from sms_contract.transport import HttpTransport, Timeouts
+
+TOKEN_REQUEST = {
+    "grant_type": "client_credentials",
+    "client_id": "sms-contract-client",
+    "client_secret": "sms-contract-secret",
+}
+
+
+def _parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="sms-contract")
+    register(parser.add_subparsers())
+    return parser.parse_args(["serve", *argv])
+
+
+def _wait_for_line(out: io.StringIO, prefix: str) -> str:
+    for _ in range(200):  # at most 2 seconds
+        for line in out.getvalue().splitlines():
+            if line.startswith(prefix):
+                return line
+        time.sleep(0.01)
+    raise AssertionError(f"no line starting {prefix!r} in: {out.getvalue()!r}")
+
+
+@pytest.mark.loopback
+def test_serve_prints_its_url_answers_and_stops_cleanly() -> None:
+    """The handler prints its base URL, serves a token request, and returns 0 when stopped."""
+    out, stop, result = io.StringIO(), threading.Event(), []
+    args = _parse("--port", "0")
+    thread = threading.Thread(
+        target=lambda: result.append(serve_command(args, out=out, stop=stop)), daemon=True
+    )
+    thread.start()
+    url = _wait_for_line(out, "sms-contract simulator listening on ").rsplit(" ", 1)[1]
+    transport = HttpTransport()
+    response = transport.send(
+        HttpRequest(
+            "POST",
+            url + "/v2/token",
+            {"Content-Type": "application/json"},
+            json.dumps(TOKEN_REQUEST).encode(),
+        ),
+        Timeouts(1, 5),
+    )
+    transport.close()
+    stop.set()
+    thread.join(timeout=5)
+    assert response.status == 200
+    assert response.json()["rest_instance_url"] == url
+    assert result == [0]
+    banner = out.getvalue()
+    assert "  client_id:      sms-contract-client" in banner
+    assert "  client_secret:  sms-contract-secret" in banner
+    assert f"--base-url {url} --auth-url {url}" in banner
+    assert banner.endswith("sms-contract simulator stopped\n")
+
+
+@pytest.mark.loopback
+def test_ctrl_c_stops_the_server_with_exit_0() -> None:
+    """SIGINT ends `serve` with exit code 0 and no traceback."""
+    script = (
+        "import argparse, sys\n"
+        "from sms_contract.simulator.serve import register\n"
+        "parser = argparse.ArgumentParser()\n"
+        "register(parser.add_subparsers())\n"
+        "args = parser.parse_args(['serve', '--port', '0'])\n"
+        "sys.exit(args.handler(args))\n"
+    )
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        first = process.stdout.readline() if process.stdout else ""
+        assert first.startswith("sms-contract simulator listening on http://127.0.0.1:")
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate(timeout=5)
+    assert process.returncode == 0
+    assert "Traceback" not in err
+    assert out.endswith("sms-contract simulator stopped\n")
+
+
+def test_non_loopback_host_is_refused(simulator: Simulator) -> None:
+    """Serving on a non-loopback address needs an explicit opt-in."""
+    with pytest.raises(UnsafeTargetError, match="--allow-non-loopback"):
+        serve_in_thread(simulator, "0.0.0.0", 0)
+
+
+def test_serve_command_refuses_non_loopback_host() -> None:
+    """`serve --host 0.0.0.0` is a usage error before anything listens."""
+    with pytest.raises(UnsafeTargetError):
+        serve_command(_parse("--host", "0.0.0.0", "--port", "0"), out=io.StringIO())
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("192.168.1.10", False),
+        ("example.com", False),
+    ],
+)
+def test_loopback_detection(host: str, loopback: bool) -> None:
+    """Only loopback addresses (and the name localhost) count as loopback."""
+    assert is_loopback(host) is loopback
+
+
+def test_flags_configure_faults_form_and_deviations() -> None:
+    """Every documented flag reaches the simulator configuration."""
+    args = _parse(
+        "--client-id",
+        "my-id",
+        "--client-secret",
+        "my-secret",
+        "--rejection-form",
+        "accepted",
+        "--latency",
+        "0.5",
+        "--rate-limit-every",
+        "3",
+        "--retry-after",
+        "9",
+        "--error-every",
+        "4",
+        "--drop-response-every",
+        "5",
+        "--token-lifetime",
+        "300",
+        "--deviation",
+        "accept-invalid",
+        "--deviation",
+        "status-changed",
+    )
+    config = config_from(args)
+    assert (config.credentials.client_id, config.credentials.client_secret) == (
+        "my-id",
+        "my-secret",
+    )
+    assert config.rejection_form is RejectionForm.ACCEPTED
+    assert config.faults == Faults(
+        latency=0.5, rate_limit_every=3, retry_after=9, error_every=4, drop_response_every=5
+    )
+    assert (config.token_lifetime, config.advertised_expires_in) == (300.0, 180)
+    assert config.deviations == {Deviation.ACCEPT_INVALID, Deviation.STATUS_CHANGED}
+
+
+def test_help_lists_defaults_and_deviations(capsys: pytest.CaptureFixture[str]) -> None:
+    """--help shows the default port and credentials and every deviation with its claim."""
+    with pytest.raises(SystemExit):
+        _parse("--help")
+    text = capsys.readouterr().out
+    assert "(default: 8080)" in text
+    assert "(default: sms-contract-client)" in text
+    for deviation in Deviation:
+        assert deviation.cli_name in text
+
+
+@pytest.mark.loopback
+def test_banner_hides_a_secret_that_is_not_the_default() -> None:
+    """A secret given on the command line is never printed back."""
+    out, stop = io.StringIO(), threading.Event()
+    args = _parse("--port", "0", "--client-secret", "s3cr3t-value")
+    stop.set()
+    assert serve_command(args, out=out, stop=stop) == 0
+    assert "s3cr3t-value" not in out.getvalue()
+    assert "<the value given to --client-secret>" in out.getvalue()

@@ -1,0 +1,92 @@
+"""The one scrubbing rule set: what is replaced, and that placeholders are consistent."""
+
+import json
+
+from sms_contract.exchange import HttpRequest, HttpResponse
+from sms_contract.redaction import Scrubber
+
+PHONE = "15555550142"
+SECRET = "canary-client-secret-7f3a"
+TOKEN = "canary-access-token-9b1c"
+
+
+def _send(phone: str = PHONE) -> HttpRequest:
+    body = {
+        "definitionKey": "account-reset",
+        "recipient": {
+            "to": phone,
+            "contactKey": "Astro25",
+            "attributes": {"FirstName": "Astro", "password": "1234567890ab"},
+        },
+        "content": {"message": "your code is 9911"},
+    }
+    return HttpRequest(
+        "POST",
+        "https://x.invalid/messaging/v1/sms/messages/k1",
+        {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        json.dumps(body).encode(),
+    )
+
+
+def test_request_scrubs_authorization_phone_attributes_and_message():
+    """Authorization, recipient.to, attribute values and message text are all replaced."""
+    scrubbed = Scrubber().request(_send())
+    assert scrubbed["headers"] == {
+        "Authorization": "<redacted>",
+        "Content-Type": "application/json",
+    }
+    assert scrubbed["body"]["recipient"] == {
+        "to": "<phone-1>",
+        "contactKey": "Astro25",
+        "attributes": {"FirstName": "<attribute-1>", "password": "<attribute-2>"},
+    }
+    assert scrubbed["body"]["content"] == {"message": "<message-1>"}
+
+
+def test_same_phone_number_gets_the_same_placeholder_everywhere():
+    """A value scrubbed once is replaced in later bodies, URLs and free text too."""
+    scrubber = Scrubber()
+    first = scrubber.request(_send())
+    second = scrubber.request(_send())
+    assert first["body"]["recipient"]["to"] == second["body"]["recipient"]["to"] == "<phone-1>"
+    assert scrubber.text(f"rejected {PHONE} twice") == "rejected <phone-1> twice"
+    other = scrubber.request(_send("15555550199"))
+    assert other["body"]["recipient"]["to"] == "<phone-2>"
+
+
+def test_token_response_and_known_secrets_are_scrubbed():
+    """access_token in a token response and constructor secrets never survive."""
+    scrubber = Scrubber([SECRET])
+    response = HttpResponse(
+        200,
+        {"Content-Type": "application/json"},
+        json.dumps({"access_token": TOKEN, "expires_in": 1080, "note": f"x{SECRET}x"}).encode(),
+    )
+    scrubbed = json.dumps(scrubber.response(response))
+    assert TOKEN not in scrubbed
+    assert SECRET not in scrubbed
+    assert '"expires_in": 1080' in scrubbed
+
+
+def test_curl_line_carries_no_secret_and_names_the_token_variable():
+    """The reproduction line uses $SFMC_ACCESS_TOKEN instead of the token."""
+    curl = Scrubber().curl(_send())
+    assert TOKEN not in curl
+    assert PHONE not in curl
+    assert "Authorization: Bearer $SFMC_ACCESS_TOKEN" in curl
+    assert curl.startswith("curl -X POST 'https://x.invalid/messaging/v1/sms/messages/k1'")
+
+
+def test_known_phones_are_scrubbed_from_urls_before_any_body_is_seen():
+    """Allow-listed numbers handed to the scrubber are replaced wherever they appear."""
+    scrubber = Scrubber(known_phones=[PHONE])
+    request = HttpRequest("GET", f"https://x.invalid/messaging/v1/sms/messages/{PHONE}")
+    assert (
+        scrubber.request(request)["url"] == "https://x.invalid/messaging/v1/sms/messages/<phone-1>"
+    )
+
+
+def test_non_json_body_is_scrubbed_as_text():
+    """A body that is not JSON is kept as text with known values replaced."""
+    scrubber = Scrubber([SECRET])
+    assert scrubber.body(f"secret={SECRET}".encode()) == "secret=<secret-1>"
