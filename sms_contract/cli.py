@@ -57,8 +57,9 @@ def _commands() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
     """Each entry adds one subcommand to the parser and sets ``handler`` on its namespace."""
     from sms_contract import spec_diff_cli
     from sms_contract.commands import checks, run
+    from sms_contract.simulator import serve
 
-    return [run.register, checks.register, spec_diff_cli.register]
+    return [run.register, checks.register, serve.register, spec_diff_cli.register]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,13 +22,15 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sms_contract.checks.model import Capability, Case
-from sms_contract.config import ClientConfig, is_loopback_host
+from sms_contract.config import ClientConfig, RetryPolicy, is_loopback_host
 from sms_contract.errors import UsageError
 from sms_contract.exchange import Exchange
+from sms_contract.safety import looks_deliverable
 from sms_contract.transport import HttpTransport, Transport
 
 if TYPE_CHECKING:
     from sms_contract.runner import RunOptions
+    from sms_contract.simulator import SimulatorConfig
 
 DEFAULT_DEFINITION_KEY = "account-reset"  # the documented example's definition
 DOCUMENTED_NUMBER = "15555551234"  # the documented example's recipient (a fictional 555 number)
@@ -58,8 +60,17 @@ class TargetSettings:
     allow_tenant_changes: bool = False
     cassette_dir: Path | None = None
     environ: Mapping[str, str] | None = None
+    retries: int | None = None  # retries after the first attempt (default: the client's)
+    # The mock's simulator, for tests that need a misbehaving one; None: the conformant default.
+    simulator: SimulatorConfig | None = None
 
     def resolved(self) -> TargetSettings:
+        for position, number in enumerate(self.allow_list, start=1):
+            if not looks_deliverable(number):
+                raise UsageError(
+                    f"--to number {position} is not a mobile number (8 to 15 digits, an optional "
+                    "leading +, no spaces or dashes)"
+                )
         if self.kind is TargetKind.MOCK:
             if self.base_url or self.auth_url:
                 raise UsageError(
@@ -121,6 +132,12 @@ class Target:
         return {"mock": shlex.join(mock), "live": shlex.join(live)}
 
 
+def _retry_policy(settings: TargetSettings) -> RetryPolicy:
+    if settings.retries is None:
+        return RetryPolicy()
+    return RetryPolicy(max_attempts=settings.retries + 1)
+
+
 @contextmanager
 def open_target(settings: TargetSettings) -> Iterator[Target]:
     """The target named by ``settings`` (already ``resolved()``), closed on exit."""
@@ -134,11 +151,12 @@ def open_target(settings: TargetSettings) -> Iterator[Target]:
 
 @contextmanager
 def _mock(settings: TargetSettings) -> Iterator[Target]:
-    from sms_contract.simulator import ManualClock, Simulator, SimulatorConfig, simulate
+    from sms_contract.simulator import ManualClock, Simulator, simulate
 
     clock = ManualClock()
     simulator = Simulator(
-        SimulatorConfig.with_definition(settings.definition_key or DEFAULT_DEFINITION_KEY),
+        settings.simulator
+        or SimulatorConfig.with_definition(settings.definition_key or DEFAULT_DEFINITION_KEY),
         clock=clock,
     )
     credentials = simulator.config.credentials
@@ -147,6 +165,7 @@ def _mock(settings: TargetSettings) -> Iterator[Target]:
         client_secret=credentials.client_secret,
         rest_base_url=MOCK_REST_URL,
         auth_base_url=MOCK_AUTH_URL,
+        retry=_retry_policy(settings),
     )
     transport = HttpTransport()
     with ExitStack() as stack:
@@ -171,7 +190,10 @@ def _mock(settings: TargetSettings) -> Iterator[Target]:
 def _live(settings: TargetSettings) -> Iterator[Target]:
     environ = os.environ if settings.environ is None else settings.environ
     config = ClientConfig.from_env(
-        environ, rest_base_url=settings.base_url, auth_base_url=settings.auth_url
+        environ,
+        rest_base_url=settings.base_url,
+        auth_base_url=settings.auth_url,
+        retry=_retry_policy(settings),
     )
     capabilities = set()
     if config.client_id and config.client_secret:

@@ -130,6 +130,13 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         help="live: allow checks that create, update or delete definitions or purge queues",
     )
     parser.add_argument(
+        "--retries",
+        type=_non_negative,
+        metavar="N",
+        help="retries of a request after a 429, a 5xx or a connection error, with backoff "
+        "2, 4, 8 s (default: 3)",
+    )
+    parser.add_argument(
         "--cassette-dir",
         type=Path,
         metavar="DIR",
@@ -148,6 +155,7 @@ def settings_from(args: argparse.Namespace) -> TargetSettings:
         max_requests=args.max_requests,
         allow_tenant_changes=args.allow_tenant_changes,
         cassette_dir=args.cassette_dir,
+        retries=args.retries,
     )
 
 
