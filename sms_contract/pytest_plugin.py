@@ -61,7 +61,7 @@ class CheckItem(pytest.Item):
             outcome.strict and result.verdict is Verdict.OBSERVED
         )
         if failing:
-            raise ContractViolation(_describe(result))
+            raise ContractViolation(_describe(result, outcome.seed))
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, ContractViolation | SmsContractError):
@@ -72,17 +72,25 @@ class CheckItem(pytest.Item):
         return "sms-contract", None, f"{self.check_id}: {self.title}"
 
 
+class Catalogue(pytest.Collector):
+    """The parent of the check items, so that their ids read ``sms-contract::<ID> <title>``."""
+
+    def collect(self) -> list[pytest.Item]:
+        return [
+            CheckItem.from_parent(
+                self, name=f"{check.id} {check.title}", check_id=check.id, title=check.title
+            )
+            for check in select_checks(self.config.getoption("--sms-check"))
+        ]
+
+
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     if not config.getoption("--sms-target"):
         return
-    for check in select_checks(config.getoption("--sms-check")):
-        items.append(
-            CheckItem.from_parent(
-                session, name=f"{check.id} {check.title}", check_id=check.id, title=check.title
-            )
-        )
+    catalogue = Catalogue.from_parent(session, name="sms-contract", nodeid="sms-contract")
+    items.extend(catalogue.collect())
 
 
 def _session_result(config: pytest.Config) -> RunResult | SmsContractError:
@@ -133,9 +141,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"sms-contract: target {config.getoption('--sms-target')}, seed {seed or 'random'}"
 
 
-def _describe(result: CheckResult) -> str:
+def _describe(result: CheckResult, seed: int) -> str:
     lines = [
-        f"{result.check_id} {result.title}: {result.verdict.value}",
+        f"{result.check_id} {result.title}: {result.verdict.value} (seed {seed})",
         f"claim:  {result.claim.text}",
         f"source: {result.claim.source}",
     ]

@@ -151,7 +151,7 @@ def open_target(settings: TargetSettings) -> Iterator[Target]:
 
 @contextmanager
 def _mock(settings: TargetSettings) -> Iterator[Target]:
-    from sms_contract.simulator import ManualClock, Simulator, simulate
+    from sms_contract.simulator import ManualClock, Simulator, SimulatorConfig, simulate
 
     clock = ManualClock()
     simulator = Simulator(

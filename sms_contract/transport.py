@@ -57,23 +57,42 @@ _NOT_SENT = (
 )
 
 
-def _was_sent(exc: BaseException) -> bool:
-    """Walk the cause chain of a ``requests`` error: was anything sent before it failed?"""
+def _chain(exc: BaseException) -> list[BaseException]:
+    """Every exception behind a ``requests`` error: causes, contexts, reasons and arguments."""
     seen: set[int] = set()
+    found: list[BaseException] = []
     stack: list[BaseException | None] = [exc]
     while stack:
         current = stack.pop()
         if current is None or id(current) in seen:
             continue
         seen.add(id(current))
-        if isinstance(current, _NOT_SENT):
-            return False
+        found.append(current)
         reason = getattr(current, "reason", None)
         if isinstance(reason, BaseException):
             stack.append(reason)
         stack.extend(arg for arg in current.args if isinstance(arg, BaseException))
         stack.extend([current.__cause__, current.__context__])
-    return True
+    return found
+
+
+def _was_sent(exc: BaseException) -> bool:
+    """Was anything sent before the error? Not when it failed while connecting."""
+    return not any(isinstance(current, _NOT_SENT) for current in _chain(exc))
+
+
+def _why_not_connected(exc: BaseException) -> str:
+    """A short reason, without URLs or credentials: the hermetic mock's refusal says its own."""
+    chain = _chain(exc)
+    for current in chain:
+        text = str(current)
+        if "hermetic" in text:
+            return text
+    if any(isinstance(current, ConnectionRefusedError) for current in chain):
+        return "connection refused"
+    if any(isinstance(current, urllib3.exceptions.NameResolutionError) for current in chain):
+        return "the host name does not resolve"
+    return type(exc).__name__
 
 
 class HttpTransport:
@@ -106,7 +125,7 @@ class HttpTransport:
         except requests.exceptions.ConnectionError as exc:
             if _was_sent(exc):
                 raise ResponseLost(f"{where}: connection closed before the response") from exc
-            raise TransportError(f"{where}: cannot connect") from exc
+            raise TransportError(f"{where}: cannot connect ({_why_not_connected(exc)})") from exc
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"{where}: {type(exc).__name__}") from exc
         return HttpResponse(
