@@ -20,6 +20,15 @@ def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {k: ("<redacted>" if k.lower() in SENSITIVE_HEADERS else v) for k, v in headers.items()}
 
 
+def find_header(headers: Mapping[str, str], name: str) -> str | None:
+    """The value of header ``name``, whatever its case, or ``None``."""
+    lowered = name.lower()
+    for key, value in headers.items():
+        if key.lower() == lowered:
+            return value
+    return None
+
+
 @dataclass(frozen=True, repr=False)
 class HttpRequest:
     """One HTTP request as the client built it (the bytes that go on the wire)."""
@@ -39,11 +48,7 @@ class HttpRequest:
         return urlsplit(self.url).query
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == lowered:
-                return value
-        return None
+        return find_header(self.headers, name)
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""
@@ -67,11 +72,7 @@ class HttpResponse:
     elapsed: float = 0.0
 
     def header(self, name: str) -> str | None:
-        lowered = name.lower()
-        for key, value in self.headers.items():
-            if key.lower() == lowered:
-                return value
-        return None
+        return find_header(self.headers, name)
 
     @property
     def content_type(self) -> str | None:

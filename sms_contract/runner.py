@@ -32,7 +32,7 @@ from sms_contract.checks.model import (
 from sms_contract.client import AuthMode, ExchangeObserver, SmsClient
 from sms_contract.errors import ResponseLost, UsageError
 from sms_contract.exchange import Exchange, HttpRequest
-from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Verdict
+from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Spending, Verdict
 from sms_contract.redaction import Scrubber
 from sms_contract.safety import BudgetExhausted, SafetyGuard, is_token_request
 from sms_contract.spec import load_spec
@@ -86,7 +86,8 @@ class _Recorded:
         self.exchanges.append((self.case, None if own_token else self.step, exchange))
 
 
-Progress = Callable[[str, CheckResult | PlannedCheck, int, int], None]
+# Called as each check finishes: its result, checks done, checks in all, what was spent so far.
+Progress = Callable[[CheckResult, int, int, Spending], None]
 
 
 def select_checks(check_ids: Sequence[str]) -> list[Check]:
@@ -164,18 +165,18 @@ class Runner:
         started = time.monotonic()
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         results: dict[str, CheckResult] = {}
-        total = len(planned)
-        for done, item in enumerate(planned, start=1):
-            if self._progress:
-                self._progress("start", item, done - 1, total)
-            result = self._run_check(item)
-            results[item.check.id] = result
+        total, done = len(planned), 0
+        for item in planned:
+            results[item.check.id] = self._run_check(item)
+            if item.check.judge_exchange is None or item.skip_reason is not None:
+                done += 1
+                self._report(results[item.check.id], done, total)
+        # Cross-cutting checks judge every exchange of the run, so they finish last.
         for item in planned:
             if item.check.judge_exchange is not None and item.skip_reason is None:
                 results[item.check.id] = self._judge_all(item, results[item.check.id])
-        for done, item in enumerate(planned, start=1):
-            if self._progress:
-                self._progress("done", results[item.check.id], done, total)
+                done += 1
+                self._report(results[item.check.id], done, total)
         return RunResult(
             tool_version=__version__,
             spec_sha256=load_spec().sha256,
@@ -188,6 +189,10 @@ class Runner:
             checks=tuple(results[item.check.id] for item in planned),
             spending=self.guard.spending(),
         )
+
+    def _report(self, result: CheckResult, done: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(result, done, total, self.guard.spending())
 
     def _run_check(self, item: PlannedCheck) -> CheckResult:
         check = item.check

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from sms_contract.outcomes import CheckResult, Finding, RunResult, Verdict
+from sms_contract.outcomes import CheckResult, Finding, RunResult, Spending, Verdict
 from sms_contract.reporting import write_reports
 from sms_contract.runner import PlannedCheck, Runner, RunOptions, plan
 from sms_contract.targets import (
@@ -189,11 +189,11 @@ def run(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _progress(event: str, item: CheckResult | PlannedCheck, done: int, total: int) -> None:
-    if event != "done" or not isinstance(item, CheckResult):
-        return
-    label = item.verdict.value.upper()
-    print(f"[{done:>3}/{total}] {label:<8} {item.check_id:<34} {item.title}", flush=True)
+def _progress(result: CheckResult, done: int, total: int, spent: Spending) -> None:
+    label = result.verdict.value.upper()
+    budget = "" if spent.max_sends is None else f"/{spent.max_sends}"
+    sends = f"sends {spent.accepted_sends}{budget}"
+    print(f"[{done:>3}/{total}] {label:<8} {result.check_id:<37} {sends:<11} {result.title}")
 
 
 def _print_plan(planned: list[PlannedCheck], kind: str, base_url: str, options: RunOptions) -> None:
