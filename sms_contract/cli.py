@@ -8,8 +8,10 @@ Exit codes: 0 every claim holds; 1 at least one violation; 2 usage or configurat
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from sms_contract import __version__
 from sms_contract.errors import SmsContractError
@@ -62,7 +64,19 @@ def _commands() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
     return [run.register, checks.register, serve.register, spec_diff_cli.register]
 
 
+def _keep_hypothesis_out_of_the_working_directory() -> None:
+    """Hypothesis caches into ./.hypothesis by default; a command-line tool must not litter
+    the directory it is run from, so its cache goes to the user's cache directory."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    cache = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    set_hypothesis_home_dir(Path(cache) / "sms-contract" / "hypothesis")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _keep_hypothesis_out_of_the_working_directory()
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
