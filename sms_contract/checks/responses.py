@@ -32,6 +32,7 @@ ARCHITECTURE_PAGE = (
     "https://developer.salesforce.com/docs/marketing/marketing-cloud/guide/"
     "transactional-messaging-architecture.html"
 )
+NESTING_DEPTH = 200
 
 
 def _own_cases(check_id: str, ctx: PlanContext) -> Sequence[Case]:
@@ -114,7 +115,10 @@ def _plan_odd_inputs(ctx: PlanContext) -> Sequence[Case]:
         )
         return Case(f"SEND-NO-5XX#{n}", "SEND-NO-5XX", description, (step,))
 
-    nested = b'{"definitionKey": ' + b"[" * 600 + b"]" * 600 + b"}"
+    # Deeper than the default nesting limits of common JSON parsers (64 in .NET's
+    # System.Text.Json and Json.NET, 128 in serde_json), shallow enough that the evidence of a
+    # finding on it can still be scrubbed and rendered.
+    nested = b'{"definitionKey": ' + b"[" * NESTING_DEPTH + b"]" * NESTING_DEPTH + b"}"
     return [
         raw(
             1,
@@ -123,7 +127,13 @@ def _plan_odd_inputs(ctx: PlanContext) -> Sequence[Case]:
             b'{"definitionKey": "\xff\xfe"}',
             JSON_MEDIA_TYPE,
         ),
-        raw(2, "JSON nested 600 levels deep", ctx.key("nested", "5xx2"), nested, JSON_MEDIA_TYPE),
+        raw(
+            2,
+            f"JSON nested {NESTING_DEPTH} levels deep",
+            ctx.key("nested", "5xx2"),
+            nested,
+            JSON_MEDIA_TYPE,
+        ),
         raw(
             3,
             "a messageKey with control characters",

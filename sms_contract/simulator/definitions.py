@@ -39,6 +39,14 @@ _ORDER_FIELDS = {
     "modifieddate": lambda d: d.modified,
     "status": lambda d: d.status,
 }
+# The documented options (spec UrlShortenerOptions; IsLinkShorteningEnabled as published, and
+# its camelCase sibling) with the JSON type each must have.
+_SHORTENER_OPTIONS: dict[str, tuple[type, str]] = {
+    "IsLinkShorteningEnabled": (bool, "true or false"),
+    "isLinkShorteningEnabled": (bool, "true or false"),
+    "isSubscriberTrackingEnabled": (bool, "true or false"),
+    "shortenerType": (str, "a string"),
+}
 NO_SUCH_DEFINITION = "MCMS_UTM_Runtime_ObjectNotFound: Definition key doesn't exist for this MID"
 
 
@@ -197,6 +205,9 @@ def _check_fields(payload: dict[str, Any], *, creating: bool) -> Reply | None:
         if name in subscriptions and not isinstance(subscriptions[name], bool):
             message = f"MCMS_UTM_Validation_InvalidValue_{name}: must be true or false"
             return error(400, code, message)
+    bad_options = _check_options(payload.get("options", {}))
+    if bad_options:
+        return bad_options
     status = payload.get("status")
     if status is not None and status.lower() not in ("active", "inactive"):
         return error(400, 10005, "MCMS_UTM_Validation_InvalidValue: status is active or inactive")
@@ -210,6 +221,17 @@ def _check_fields(payload: dict[str, Any], *, creating: bool) -> Reply | None:
                 return error(
                     400, 10002, f"MCMS_UTM_Validation_MissingRequiredField: {where} is required"
                 )
+    return None
+
+
+def _check_options(options: dict[str, Any]) -> Reply | None:
+    """``options.urlShortenerOptions``: an object of booleans and a ``shortenerType`` string."""
+    shortener = options.get("urlShortenerOptions", {})
+    if not isinstance(shortener, dict):
+        return _invalid_options("options.urlShortenerOptions must be an object")
+    for name, (kind, wanted) in _SHORTENER_OPTIONS.items():
+        if name in shortener and not isinstance(shortener[name], kind):
+            return _invalid_options(f"options.urlShortenerOptions.{name} must be {wanted}")
     return None
 
 
@@ -256,6 +278,10 @@ def _ordered(expression: str | None, found: list[Definition]) -> list[Definition
 
 def _invalid_type(detail: str) -> Reply:
     return error(400, 10001, f"MCMS_UTM_Validation_InvalidDataType: {detail}")
+
+
+def _invalid_options(detail: str) -> Reply:
+    return error(400, 109112, f"MCMS_UTM_Validation_InvalidValue_options: {detail}")
 
 
 def _conflict(detail: str) -> Reply:
