@@ -4,7 +4,8 @@ Format version 1::
 
     version: 1
     provenance: {target: live | simulator | documented-examples, recorded_at: <ISO 8601 UTC>,
-                 tool_version, spec_sha256, base_url}
+                 tool_version, spec_sha256, base_url,
+                 run: {seed, nonce, examples, definition_key, recipients}}   # run: optional
     interactions:
     - check_id: ...
       case_id: ...
@@ -14,6 +15,8 @@ Format version 1::
 ``path`` is the URL path as sent (percent-encoded, absolute, no scheme or host), so one
 cassette may hold exchanges with several hosts (the token endpoint and the REST API).
 ``json`` holds a JSON body parsed; ``body`` holds any other body as text.
+``provenance.run`` (optional, so older version-1 cassettes stay readable) holds what the run
+was planned with, so the same requests can be planned again for replay, fidelity and drift.
 
 Everything is scrubbed with ``sms_contract.redaction.Scrubber`` *before* it is kept in
 memory: ``Recorder.record`` turns an ``Exchange`` into scrubbed values at once, and the
@@ -58,6 +61,17 @@ class Target(StrEnum):
 
 
 @dataclass(frozen=True)
+class RecordedRun:
+    """What the recording run was planned with: the same values plan the same requests."""
+
+    seed: int
+    nonce: str  # mixed into every messageKey
+    examples: int
+    definition_key: str
+    recipients: int  # how many allow-listed numbers (the numbers themselves are scrubbed)
+
+
+@dataclass(frozen=True)
 class Provenance:
     """Where and when a cassette was recorded; ``base_url`` is scrubbed."""
 
@@ -66,6 +80,7 @@ class Provenance:
     tool_version: str
     spec_sha256: str
     base_url: str
+    run: RecordedRun | None = None
 
 
 @dataclass(frozen=True)
@@ -191,6 +206,7 @@ class Recorder:
         spec_sha256: str,
         tool_version: str = __version__,
         recorded_at: datetime | None = None,
+        run: RecordedRun | None = None,
     ) -> None:
         self._scrubber = scrubber
         self._provenance = Provenance(
@@ -199,6 +215,7 @@ class Recorder:
             tool_version=tool_version,
             spec_sha256=spec_sha256,
             base_url=scrub_base_url(scrubber, base_url),
+            run=run,
         )
         self._interactions: list[Interaction] = []
 
@@ -226,15 +243,24 @@ class Recorder:
 def cassette_to_dict(cassette: Cassette) -> dict[str, Any]:
     """The cassette as plain data in the field order of the format."""
     p = cassette.provenance
+    provenance: dict[str, Any] = {
+        "target": p.target.value,
+        "recorded_at": p.recorded_at.astimezone(UTC).strftime(_TIME_FORMAT),
+        "tool_version": p.tool_version,
+        "spec_sha256": p.spec_sha256,
+        "base_url": p.base_url,
+    }
+    if p.run is not None:
+        provenance["run"] = {
+            "seed": p.run.seed,
+            "nonce": p.run.nonce,
+            "examples": p.run.examples,
+            "definition_key": p.run.definition_key,
+            "recipients": p.run.recipients,
+        }
     return {
         "version": cassette.version,
-        "provenance": {
-            "target": p.target.value,
-            "recorded_at": p.recorded_at.astimezone(UTC).strftime(_TIME_FORMAT),
-            "tool_version": p.tool_version,
-            "spec_sha256": p.spec_sha256,
-            "base_url": p.base_url,
-        },
+        "provenance": provenance,
         "interactions": [_interaction_to_dict(i) for i in cassette.interactions],
     }
 
@@ -342,10 +368,24 @@ def _cassette(data: Any) -> Cassette:
         tool_version=str(_get(p, "tool_version", str, "provenance")),
         spec_sha256=str(_get(p, "spec_sha256", str, "provenance")),
         base_url=str(_get(p, "base_url", str, "provenance")),
+        run=_recorded_run(p["run"]) if p.get("run") is not None else None,
     )
     raw = _get(data, "interactions", list, "")
     interactions = tuple(_interaction(item, f"interactions[{i}]") for i, item in enumerate(raw))
     return Cassette(provenance, interactions, version)
+
+
+def _recorded_run(run: Any) -> RecordedRun:
+    where = "provenance.run"
+    if not isinstance(run, dict):
+        raise _Malformed(f"{where}: expected a mapping")
+    return RecordedRun(
+        seed=_get(run, "seed", int, where),
+        nonce=str(_get(run, "nonce", (str, int), where)),
+        examples=_get(run, "examples", int, where),
+        definition_key=str(_get(run, "definition_key", (str, int), where)),
+        recipients=_get(run, "recipients", int, where),
+    )
 
 
 def _parse_time(text: str) -> datetime:

@@ -58,10 +58,18 @@ def build_parser() -> argparse.ArgumentParser:
 def _commands() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
     """Each entry adds one subcommand to the parser and sets ``handler`` on its namespace."""
     from sms_contract import spec_diff_cli
-    from sms_contract.commands import checks, run
+    from sms_contract.commands import checks, drift, fidelity, record, run
     from sms_contract.simulator import serve
 
-    return [run.register, checks.register, serve.register, spec_diff_cli.register]
+    return [
+        run.register,
+        checks.register,
+        record.register,
+        fidelity.register,
+        drift.register,
+        serve.register,
+        spec_diff_cli.register,
+    ]
 
 
 def _keep_hypothesis_out_of_the_working_directory() -> None:

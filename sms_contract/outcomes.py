@@ -35,6 +35,7 @@ class Category(StrEnum):
     TOKEN = "token endpoint"
     DELIVERY = "send status"
     EXAMPLES = "documented examples"
+    DEFINITIONS = "send definitions"
     BREADTH = "generated breadth"
 
 

@@ -223,6 +223,12 @@ class Runner:
         return _result(check, _verdict(findings), judged, _capped(findings), duration=duration)
 
     def _run_case(self, case: Case) -> tuple[list[Exchange], str | None]:
+        replayer = self._target.replayer
+        scope = replayer.for_case(case.check_id, case.id) if replayer else contextlib.nullcontext()
+        with scope:
+            return self._run_steps(case)
+
+    def _run_steps(self, case: Case) -> tuple[list[Exchange], str | None]:
         exchanges: list[Exchange] = []
         self._recorded.case = case
         try:

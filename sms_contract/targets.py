@@ -4,8 +4,8 @@ live code path is pointed at with --base-url / --auth-url).
 A ``Target`` hands the runner a client configuration, a transport, what it may do beyond sending
 (``capabilities``), which values must never be shown (``known_secrets``), and how to replay one
 case. The mock is the simulator in-process behind ``responses`` (and, with --cassette-dir,
-recordings first): it never opens a socket. Live goes through ``HttpTransport`` with
-credentials from the environment.
+recordings first, case by case: ``sms_contract.mock_replay``): it never opens a socket. Live
+goes through ``HttpTransport`` with credentials from the environment.
 """
 
 from __future__ import annotations
@@ -13,18 +13,19 @@ from __future__ import annotations
 import os
 import shlex
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from sms_contract.checks.model import Capability, Case
 from sms_contract.config import ClientConfig, RetryPolicy, is_loopback_host
 from sms_contract.errors import UsageError
 from sms_contract.exchange import Exchange
+from sms_contract.redaction import Scrubber
 from sms_contract.safety import looks_deliverable
 from sms_contract.transport import HttpTransport, Transport
 
@@ -100,6 +101,20 @@ class TargetSettings:
         )
 
 
+class CaseReplayer(Protocol):
+    """Answers from recordings, scoped to the case the runner is running."""
+
+    def for_case(self, check_id: str, case_id: str) -> AbstractContextManager[None]: ...
+
+
+def recording_scrubber(config: ClientConfig, allow_list: Sequence[str]) -> Scrubber:
+    """The scrubber recordings are written and replayed with: the same rules on both paths,
+    with the client id, the client secret, a static token and the allow-list known up front
+    (so a recording made with one tenant's credentials matches a replay with another's)."""
+    secrets = (config.client_secret, config.access_token, config.client_id)
+    return Scrubber(secrets, known_phones=allow_list)
+
+
 @dataclass(frozen=True)
 class Target:
     kind: str
@@ -113,11 +128,23 @@ class Target:
     sleep: Callable[[float], None] = time.sleep
     advance_clock: Callable[[float], None] | None = None
     recorder: Callable[[Case | None, Exchange], None] | None = None
+    replayer: CaseReplayer | None = None  # the mock with --cassette-dir
+
+    @property
+    def simulated(self) -> bool:
+        """The mock, or the live code path pointed at loopback only (a simulator served by
+        'sms-contract serve'): what answers is not a billed tenant."""
+        if self.kind == TargetKind.MOCK.value:
+            return True
+        urls = (self.config.rest_base_url, self.config.token_url)
+        return all(url and is_loopback_host(urlsplit(url).hostname or "") for url in urls)
 
     def replay_commands(self, case: Case, options: RunOptions) -> dict[str, str]:
         """One command per target kind that runs exactly this case again."""
         common = ["--seed", str(options.seed), "--check", case.check_id, "--case", case.id]
         mock = ["sms-contract", "run", "--target", "mock", *common]
+        if self.settings.cassette_dir is not None:
+            mock += ["--cassette-dir", str(self.settings.cassette_dir)]
         if self.settings.definition_key and self.settings.definition_key != DEFAULT_DEFINITION_KEY:
             mock += ["--definition-key", self.settings.definition_key]
         live = ["sms-contract", "run", "--target", "live", *common]
@@ -169,9 +196,23 @@ def _mock(settings: TargetSettings) -> Iterator[Target]:
     )
     transport = HttpTransport()
     with ExitStack() as stack:
-        stack.enter_context(
-            simulate(simulator, rest_base_url=MOCK_REST_URL, auth_base_url=MOCK_AUTH_URL)
-        )
+        replayer = None
+        if settings.cassette_dir is None:
+            stack.enter_context(
+                simulate(simulator, rest_base_url=MOCK_REST_URL, auth_base_url=MOCK_AUTH_URL)
+            )
+        else:
+            from sms_contract.mock_replay import load_recordings, replaying_with_simulator
+
+            replayer = stack.enter_context(
+                replaying_with_simulator(
+                    load_recordings(settings.cassette_dir),
+                    simulator,
+                    recording_scrubber(config, settings.allow_list),
+                    rest_base_url=MOCK_REST_URL,
+                    auth_base_url=MOCK_AUTH_URL,
+                )
+            )
         stack.callback(transport.close)
         yield Target(
             kind=TargetKind.MOCK.value,
@@ -183,6 +224,7 @@ def _mock(settings: TargetSettings) -> Iterator[Target]:
             settings=settings,
             sleep=clock.advance,  # waiting is moving the simulator's clock: no real sleep
             advance_clock=clock.advance,
+            replayer=replayer,
         )
 
 

@@ -6,9 +6,12 @@ import argparse
 import json
 import random
 import secrets
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sms_contract.cassettes import RecordedRun
+from sms_contract.mock_replay import load_recordings, recorded_run, replay_allow_list
 from sms_contract.outcomes import CheckResult, Finding, RunResult, Spending, Verdict
 from sms_contract.reporting import write_reports
 from sms_contract.runner import PlannedCheck, Runner, RunOptions, plan
@@ -21,6 +24,8 @@ from sms_contract.targets import (
     TargetSettings,
     open_target,
 )
+
+DEFAULT_EXAMPLES = 5
 
 DESCRIPTION = """\
 Run the catalogue of documented claims about the SMS API against a target and write reports
@@ -37,10 +42,19 @@ live configuration (environment):
   --base-url / --auth-url point the live code path at any server instead (a proxy, or
   'sms-contract serve' on loopback).
 
+replaying recordings (--target mock --cassette-dir DIR, made by 'sms-contract record'):
+  each case of a recorded check is answered from its cassette, everything else by the
+  simulator. Requests only match when they are planned as they were recorded, so --seed,
+  --examples, --definition-key and the number of --to numbers default to the values in the
+  cassettes' provenance (and the recorded messageKey nonce is used). A request that its
+  recorded case does not match stops the run (exit 2), naming the nearest recording and
+  each differing field.
+
 examples:
   sms-contract run                                  # every check against the mock
   sms-contract run --dry-run --target live --to 15555551234 --definition-key my-def
   sms-contract run --check SEND-ECHO-KEY --seed 42  # one check, reproducibly
+  sms-contract run --cassette-dir recordings/simulator   # replay the shipped recordings
 
 exit codes: 0 every claim holds, 1 a violation, 2 usage/configuration, 3 target unreachable.
 """
@@ -58,12 +72,17 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--examples",
         type=_positive,
-        default=5,
+        default=None,
         metavar="N",
-        help="generated examples per property-based check (default: %(default)s)",
+        help=f"generated examples per property-based check (default: {DEFAULT_EXAMPLES}; "
+        "with --cassette-dir: as recorded)",
     )
     parser.add_argument(
-        "--seed", type=int, default=None, metavar="N", help="seed (default: random, printed)"
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed (default: random, printed; with --cassette-dir: the recorded seed)",
     )
     parser.add_argument(
         "--check",
@@ -160,11 +179,25 @@ def settings_from(args: argparse.Namespace) -> TargetSettings:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from(args).resolved()
+    recorded = _recorded(args)
+    settings = settings_from(args)
+    if recorded is not None:
+        settings = replace(
+            settings,
+            definition_key=settings.definition_key or recorded.definition_key,
+            allow_list=settings.allow_list or replay_allow_list(recorded.recipients),
+        )
+    settings = settings.resolved()
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(2**31)
+    if args.seed is None and recorded is not None:
+        seed = recorded.seed
+    nonce = f"s{seed}" if settings.kind is TargetKind.MOCK else secrets.token_hex(3)
+    if recorded is not None and recorded.seed == seed:
+        nonce = recorded.nonce
+    examples = args.examples or (recorded.examples if recorded else DEFAULT_EXAMPLES)
     options = RunOptions(
         seed=seed,
-        examples=args.examples,
+        examples=examples,
         check_ids=tuple(args.check),
         case_id=args.case,
         strict=args.strict,
@@ -172,7 +205,7 @@ def run(args: argparse.Namespace) -> int:
         max_requests=settings.max_requests,
         allow_list=settings.allow_list,
         definition_key=settings.definition_key or DEFAULT_DEFINITION_KEY,
-        nonce=f"s{seed}" if settings.kind is TargetKind.MOCK else secrets.token_hex(3),
+        nonce=nonce,
     )
     print(f"sms-contract: seed {seed} (reproduce with --seed {seed})", flush=True)
     with open_target(settings) as target:
@@ -187,6 +220,13 @@ def run(args: argparse.Namespace) -> int:
     paths = write_reports(result, args.report_dir)
     _print_summary(result, paths)
     return result.exit_code
+
+
+def _recorded(args: argparse.Namespace) -> RecordedRun | None:
+    """What the replayed cassettes were recorded with (mock with --cassette-dir only)."""
+    if args.cassette_dir is None or args.target != TargetKind.MOCK.value:
+        return None
+    return recorded_run(load_recordings(args.cassette_dir))
 
 
 def _progress(result: CheckResult, done: int, total: int, spent: Spending) -> None:

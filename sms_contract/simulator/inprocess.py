@@ -11,6 +11,9 @@ the ``ConnectionError`` a real dropped connection gives (``ProtocolError`` from
 
 The default base URLs use the reserved ``.invalid`` top-level domain, so they can never
 resolve, even if the patch were not in place.
+
+``simulator_callback`` is the ``responses`` callback ``simulate`` registers, for callers that
+own the ``RequestsMock`` themselves (for instance as a cassette replayer's ``fallback``).
 """
 
 from __future__ import annotations
@@ -55,7 +58,9 @@ class _EveryMethod(responses.CallbackResponse):
         return True, ""
 
 
-def _callback(simulator: Simulator, hosts: frozenset[str]) -> Callable[[Any], Any]:
+def _callback(
+    simulator: Simulator, hosts: frozenset[str]
+) -> Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]:
     transport = WsgiTransport(simulator)
 
     def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
@@ -81,6 +86,18 @@ def _callback(simulator: Simulator, hosts: frozenset[str]) -> Callable[[Any], An
         return response.status, dict(response.headers), body_out
 
     return answer
+
+
+def simulator_callback(
+    simulator: Simulator,
+    *,
+    rest_base_url: str = DEFAULT_REST_BASE_URL,
+    auth_base_url: str = DEFAULT_AUTH_BASE_URL,
+) -> Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]:
+    """The ``responses`` callback that answers with ``simulator`` for the two base URLs'
+    hosts and refuses every other host as ``simulate`` does. It does not ``advertise``."""
+    hosts = frozenset(_authority(url) for url in (rest_base_url, auth_base_url))
+    return _callback(simulator, hosts)
 
 
 def _authority(url: str) -> str:
@@ -115,9 +132,11 @@ def simulate(
     Yields the ``responses.RequestsMock`` (its ``calls`` list records every request). Token
     responses advertise ``rest_base_url`` as ``rest_instance_url`` while the block runs.
     """
-    hosts = frozenset(_authority(url) for url in (rest_base_url, auth_base_url))
+    callback = simulator_callback(
+        simulator, rest_base_url=rest_base_url, auth_base_url=auth_base_url
+    )
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(_EveryMethod("*", _ANY_URL, _callback(simulator, hosts), content_type=None))
+        mock.add(_EveryMethod("*", _ANY_URL, callback, content_type=None))
         simulator.advertise(rest_base_url)
         try:
             yield mock

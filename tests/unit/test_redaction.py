@@ -90,3 +90,52 @@ def test_non_json_body_is_scrubbed_as_text():
     """A body that is not JSON is kept as text with known values replaced."""
     scrubber = Scrubber([SECRET])
     assert scrubber.body(f"secret={SECRET}".encode()) == "secret=<secret-1>"
+
+
+def test_form_encoded_body_is_scrubbed_by_key_like_json():
+    """client_secret, to and token in a form body become placeholders; other pairs stay."""
+    scrubber = Scrubber()
+    form = f"grant_type=client_credentials&client_secret={SECRET}&to={PHONE}"
+    typed = scrubber.body(form.encode(), "application/x-www-form-urlencoded; charset=utf-8")
+    untyped = Scrubber().body(form.encode())
+    expected = "grant_type=client_credentials&client_secret=<secret-1>&to=<phone-1>"
+    assert (typed, untyped) == (expected, expected)
+
+
+def test_query_string_is_scrubbed_by_key_in_urls_and_curl_lines():
+    """?access_token=... in a URL is replaced in the request dict and in the curl line."""
+    scrubber = Scrubber()
+    request = HttpRequest("GET", f"https://x.invalid/v1/messages?access_token={TOKEN}&page=2")
+    scrubbed = scrubber.request(request)
+    assert scrubbed["url"] == "https://x.invalid/v1/messages?access_token=<secret-1>&page=2"
+    assert TOKEN not in scrubber.curl(request)
+
+
+def test_a_scrubbed_value_is_never_scrubbed_again():
+    """Scrubbing a scrubbed body again (a recording replayed) leaves every placeholder as it
+    is, even when a known secret is a substring of a placeholder ("ret-1" in "<secret-1>")."""
+    scrubber = Scrubber(["ret-1", SECRET])
+    once = scrubber.request(_send())["body"]
+    twice = Scrubber(["ret-1", SECRET]).json(once)
+    assert twice == once
+    renumbering = Scrubber(known_phones=["15555550100"])  # its own <phone-1> is taken
+    assert renumbering.json({"to": "<phone-1>"}) == {"to": "<phone-1>"}
+    assert scrubber.text("<secret-1> and <phone-2> and <redacted>") == (
+        "<secret-1> and <phone-2> and <redacted>"
+    )
+    assert scrubber.text("x ret-1 y") == "x <secret-1> y"
+
+
+def test_a_short_known_value_is_replaced_when_it_is_the_whole_string():
+    """A 3-character client id given to the constructor: a string equal to it is replaced,
+    the same letters inside a word are not."""
+    scrubber = Scrubber(["cid"])
+    assert scrubber.json({"client_id": "cid", "note": "acidic"}) == {
+        "client_id": "<secret-1>",
+        "note": "acidic",
+    }
+
+
+def test_a_boolean_under_a_sensitive_key_is_kept():
+    """A boolean carries no secret and no number: recipient.to = true stays true."""
+    assert Scrubber().json({"to": True, "token": False}) == {"to": True, "token": False}
