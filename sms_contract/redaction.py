@@ -149,15 +149,21 @@ class Scrubber:
         if body is None:
             return None
         decoded = body.decode("utf-8", errors="replace")
+        withheld = f"<a JSON body of {len(body)} bytes, nested too deeply to scrub: not shown>"
         try:
             parsed = json.loads(decoded)
-        except (ValueError, RecursionError):
+        except RecursionError:
+            return withheld  # JSON too deep to parse: nothing of it is shown, nothing leaks
+        except ValueError:
             media = (content_type or "").split(";")[0].strip().lower()
             stripped = decoded.strip()
             if media == _FORM_TYPE or _FORM_LIKE.fullmatch(stripped):
                 return self.form(stripped)
             return self.text(decoded)
-        return self.json(parsed)
+        try:
+            return self.json(parsed)
+        except RecursionError:
+            return withheld  # too deep to walk member by member
 
     def request(self, request: HttpRequest) -> dict[str, Any]:
         """A request as a plain dict with nothing sensitive in it."""

@@ -30,7 +30,7 @@ from sms_contract.checks.model import (
     Step,
 )
 from sms_contract.client import AuthMode, ExchangeObserver, SmsClient
-from sms_contract.errors import ResponseLost, UsageError
+from sms_contract.errors import ApiError, ResponseLost, UsageError
 from sms_contract.exchange import Exchange, HttpRequest
 from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Spending, Verdict
 from sms_contract.redaction import Scrubber
@@ -99,7 +99,7 @@ def select_checks(check_ids: Sequence[str]) -> list[Check]:
         raise UsageError(
             f"unknown check {', '.join(unknown)}; run 'sms-contract checks' to list them"
         )
-    return [CATALOGUE[cid.upper()] for cid in dict.fromkeys(check_ids)]
+    return [CATALOGUE[cid] for cid in dict.fromkeys(cid.upper() for cid in check_ids)]
 
 
 def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[PlannedCheck]:
@@ -220,7 +220,20 @@ class Runner:
         if judged == 0:
             reason = skipped[0] if skipped else "no case was planned"
             return _result(check, Verdict.SKIPPED, 0, (), skip_reason=reason, duration=duration)
-        return _result(check, _verdict(findings), judged, _capped(findings), duration=duration)
+        # A verdict on part of the cases says so: a pass on 1 case of 3 is not a pass on 3.
+        partial = (
+            f"{len(item.cases) - judged} of {len(item.cases)} cases not judged ({skipped[0]})"
+            if judged < len(item.cases) and skipped
+            else None
+        )
+        return _result(
+            check,
+            _verdict(findings),
+            judged,
+            _capped(findings),
+            skip_reason=partial,
+            duration=duration,
+        )
 
     def _run_case(self, case: Case) -> tuple[list[Exchange], str | None]:
         replayer = self._target.replayer
@@ -240,6 +253,10 @@ class Runner:
                 exchanges.append(exchange)
         except BudgetExhausted as exc:
             return exchanges, f"budget: {exc}"
+        except ApiError as exc:
+            # The client could not use an answer at all (a token response without a token,
+            # say): the checks on that endpoint report it; this case cannot be judged.
+            return exchanges, f"not judged: {self.scrubber.text(str(exc))}"
         finally:
             self._recorded.case = None
             self._recorded.step = None
@@ -357,13 +374,16 @@ class Runner:
         for case, step, exchange in self._recorded.exchanges:
             if case is None or step is None or step.operation_id not in check.operations:
                 continue
+            if exchange.response is not None and exchange.response.status == 429:
+                continue  # throttled: honoured by the client, never judged
             judged += 1
             findings += [
                 self._finding(case, Judgement(j.verdict, j.message, 0), [exchange])
                 for j in check.judge_exchange(exchange, step)
             ]
         if judged == 0:
-            return _result(check, Verdict.SKIPPED, 0, (), skip_reason="no exchange to judge")
+            reason = "no exchange to judge (every answer was throttled, or none was sent)"
+            return _result(check, Verdict.SKIPPED, 0, (), skip_reason=reason)
         return _result(check, _verdict(findings), judged, _capped(findings), duration=own.duration)
 
 

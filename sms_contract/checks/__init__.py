@@ -6,7 +6,7 @@ they look at; ``CATALOGUE`` is the one registry the runner, the CLI and the pyte
 
 from __future__ import annotations
 
-from sms_contract.checks import auth, breadth, responses, send, status, validation
+from sms_contract.checks import auth, breadth, definitions, responses, send, status, validation
 from sms_contract.checks.model import Check
 
 CATALOGUE: dict[str, Check] = {
@@ -17,6 +17,7 @@ CATALOGUE: dict[str, Check] = {
         *responses.CHECKS,
         *auth.CHECKS,
         *status.CHECKS,
+        *definitions.CHECKS,
         *breadth.CHECKS,
     )
 }

@@ -233,7 +233,8 @@ def _progress(result: CheckResult, done: int, total: int, spent: Spending) -> No
     label = result.verdict.value.upper()
     budget = "" if spent.max_sends is None else f"/{spent.max_sends}"
     sends = f"sends {spent.accepted_sends}{budget}"
-    print(f"[{done:>3}/{total}] {label:<8} {result.check_id:<37} {sends:<11} {result.title}")
+    note = f"  ({result.skip_reason})" if result.skip_reason else ""
+    print(f"[{done:>3}/{total}] {label:<8} {result.check_id:<37} {sends:<11} {result.title}{note}")
 
 
 def _print_plan(planned: list[PlannedCheck], kind: str, base_url: str, options: RunOptions) -> None:

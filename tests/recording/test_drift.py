@@ -118,7 +118,13 @@ def test_a_conformant_simulator_shows_no_drift_and_writes_the_report_section(
             "case_id": "AUTH-EXPIRED-TOKEN#1",
             "reason": "needs to move the target's clock (only the simulator can; a real token "
             "lives 20 minutes)",
-        }
+        },
+        {
+            "check_id": "DEFINITIONS-LIFECYCLE",
+            "case_id": "DEFINITIONS-LIFECYCLE#1",
+            "reason": "changes the tenant's configuration; runs against mock only unless "
+            "--allow-tenant-changes is given",
+        },
     ]
     assert markdown.startswith("## Drift\n")
     assert "**no drift**" in markdown

@@ -120,7 +120,19 @@ def test_no_canary_reaches_a_cassette_a_report_or_the_output(
         live = ["--target", "live", "--base-url", base, "--auth-url", base]
         recipients = ["--to", PHONES[0], "--to", PHONES[1], "--definition-key", "account-reset"]
         out = ["--cassette-dir", str(cassettes), "--report-dir", str(reports)]
-        code = main(["record", *live, *recipients, "--max-sends", "60", "--seed", "3", *out])
+        code = main(
+            [
+                "record",
+                *live,
+                *recipients,
+                "--max-sends",
+                "60",
+                "--allow-tenant-changes",
+                "--seed",
+                "3",
+                *out,
+            ]
+        )
     config = ClientConfig(
         client_id=CLIENT_ID, client_secret=CLIENT_SECRET, rest_base_url=base, auth_base_url=base
     )

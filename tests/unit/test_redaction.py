@@ -139,3 +139,11 @@ def test_a_short_known_value_is_replaced_when_it_is_the_whole_string():
 def test_a_boolean_under_a_sensitive_key_is_kept():
     """A boolean carries no secret and no number: recipient.to = true stays true."""
     assert Scrubber().json({"to": True, "token": False}) == {"to": True, "token": False}
+
+
+def test_json_nested_too_deeply_to_walk_is_withheld_not_leaked():
+    """A body deeper than the scrubber can walk is replaced whole, never passed through."""
+    for depth in (600, 5000):  # parsed but too deep to walk; too deep even to parse
+        deep = b'{"to": "15555550142", "x": ' + b"[" * depth + b"]" * depth + b"}"
+        shown = Scrubber().body(deep)
+        assert shown == f"<a JSON body of {len(deep)} bytes, nested too deeply to scrub: not shown>"

@@ -245,7 +245,7 @@ def test_budget_exhaustion_skips_the_remaining_checks_with_the_reason() -> None:
     budget = "budget: the budget of 2 accepted sends is spent"
     assert verdicts == {
         "SEND-EXAMPLE": (Verdict.PASS, None),
-        "SEND-ACCEPTED": (Verdict.PASS, None),
+        "SEND-ACCEPTED": (Verdict.PASS, f"1 of 2 cases not judged ({budget})"),
         "SEND-DUPLICATE-KEY": (Verdict.SKIPPED, budget),
         "STATUS-AFTER-SEND": (Verdict.SKIPPED, budget),
     }
@@ -280,6 +280,12 @@ def test_a_429_after_every_retry_is_throttled_and_never_a_failure() -> None:
         and not c.check_id.startswith("TOKEN-")  # the token endpoint is not throttled here
     }
     assert set(own_cases.values()) == {THROTTLED}
+    cross_cutting = {
+        c.check_id: (c.verdict, c.cases)
+        for c in result.checks
+        if CATALOGUE[c.check_id].judge_exchange is not None
+    }
+    assert set(cross_cutting.values()) == {(Verdict.SKIPPED, 0)}  # a 429 is never judged
     spent = result.spending
     assert spent.throttled == spent.requests - spent.token_requests
     assert spent.accepted_sends == 0
@@ -376,3 +382,26 @@ def test_a_cross_cutting_check_judges_the_exchanges_of_other_checks() -> None:
         "SEND-CONTENT-TYPE#2",
         "SEND-EXAMPLE#1",
     ]
+
+
+def test_the_same_check_named_twice_in_any_case_runs_once() -> None:
+    """--check SEND-EXAMPLE --check send-example selects SEND-EXAMPLE once."""
+    assert [c.id for c in select_checks(["SEND-EXAMPLE", "send-example"])] == ["SEND-EXAMPLE"]
+
+
+def test_a_token_response_the_client_cannot_use_is_reported_not_a_crash() -> None:
+    """A token without expires_in: TOKEN-CONTRACT fails with evidence; the other checks are
+    skipped with the reason, and the run still ends with a report (exit 1, not 3)."""
+    config = SimulatorConfig(deviations=frozenset({Deviation.TOKEN_MISSING_FIELDS}))
+    result = run_mock(options("TOKEN-CONTRACT", "SEND-EXAMPLE"), simulator=config)
+    token, example = result.checks
+    assert token.verdict is Verdict.FAIL
+    assert [f.message for f in token.findings] == [
+        "expires_in is missing or not a positive integer",
+        "rest_instance_url is missing",
+    ]
+    assert example.verdict is Verdict.SKIPPED
+    assert example.skip_reason is not None
+    assert example.skip_reason.startswith("not judged: ")
+    assert "expires_in" in example.skip_reason
+    assert result.exit_code == 1
