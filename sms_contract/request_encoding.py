@@ -26,8 +26,9 @@ __all__ = [
 def encode_path_segment(value: str) -> str:
     """``value`` percent-encoded as exactly one path segment (``/``, ``%``, ``?`` included).
 
-    A key of ``.`` or ``..`` is encoded as ``%2E`` / ``%2E%2E``, but note that ``requests``
-    un-escapes ``%2E`` again, and RFC 3986 normalisation treats both as dot-segments.
+    A key of ``.`` or ``..`` is encoded as ``%2E`` / ``%2E%2E`` (``HttpTransport`` sends it so,
+    where ``requests`` alone would un-escape it); a server that normalises URLs per RFC 3986
+    may still treat them as dot segments.
     """
     encoded = quote(value, safe="")
     return encoded.replace(".", "%2E") if encoded in (".", "..") else encoded

@@ -107,11 +107,18 @@ class HttpTransport:
         where = f"{request.method} {urlsplit(request.url).netloc}{request.path}"
         started = time.perf_counter()
         try:
-            raw = self._session.request(
-                request.method,
-                request.url,
-                headers=dict(request.headers),
-                data=request.body,
+            prepared = self._session.prepare_request(
+                requests.Request(
+                    request.method, request.url, headers=dict(request.headers), data=request.body
+                )
+            )
+            if request.url.isascii():
+                # requests re-quotes the URL and turns %2E back into ".", so a messageKey of
+                # "." or ".." would become a dot segment and reach another path: the URL the
+                # client encoded goes on the wire as it is.
+                prepared.url = request.url
+            raw = self._session.send(
+                prepared,
                 timeout=(timeouts.connect, timeouts.read),
                 allow_redirects=False,
                 verify=self._verify,

@@ -15,8 +15,24 @@ from sms_contract.config import ClientConfig
 from sms_contract.results import Accepted
 from sms_contract.transport import HttpTransport
 
-# "." and ".." are left out: requests un-escapes %2E, so they travel as dot-segments.
-KEYS = ["a/b", "100%", "why?", "#1", "a+b", "two words", "café", "🙂", "%2F", "a;b=c", "x&y"]
+# "." and ".." are sent as %2E and %2E%2E: the transport keeps requests from un-escaping them
+# into dot segments.
+KEYS = [
+    "a/b",
+    "100%",
+    "why?",
+    "#1",
+    "a+b",
+    "two words",
+    "café",
+    "🙂",
+    "%2F",
+    "a;b=c",
+    "x&y",
+    ".",
+    "..",
+    "a/../b",
+]
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -72,4 +88,7 @@ def test_every_key_arrives_percent_encoded_over_a_socket(server):
         "/messaging/v1/sms/messages/%252F",
         "/messaging/v1/sms/messages/a%3Bb%3Dc",
         "/messaging/v1/sms/messages/x%26y",
+        "/messaging/v1/sms/messages/%2E",
+        "/messaging/v1/sms/messages/%2E%2E",
+        "/messaging/v1/sms/messages/a%2F..%2Fb",
     ]
