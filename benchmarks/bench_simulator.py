@@ -29,19 +29,11 @@ from sms_contract.simulator import (
     serve_in_thread,
     simulate,
 )
+from sms_contract.spec import load_spec
 from sms_contract.transport import HttpTransport, Timeouts, Transport, WsgiTransport
 
-PAYLOAD = json.dumps(
-    {
-        "definitionKey": "account-reset",
-        "recipient": {
-            "to": "15555551234",
-            "contactKey": "Astro25",
-            "attributes": {"FirstName": "Astro", "password": "1234567890ab"},
-        },
-        "subscriptions": {"resubscribe": True},
-    }
-).encode()
+# The reference page's example request, as the spec records it.
+PAYLOAD = json.dumps(load_spec().example("sendSmsToSingleRecipient", "request")).encode()
 TOKEN = json.dumps(
     {
         "grant_type": "client_credentials",

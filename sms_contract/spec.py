@@ -13,6 +13,7 @@ constraint only.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from collections.abc import Iterator
 from functools import cache
@@ -160,6 +161,14 @@ class Spec:
     def conflicts(self) -> tuple[Conflict, ...]:
         """Every ``x-conflicts`` entry in document order, each with its JSON pointer."""
         return self._conflicts
+
+    def example(self, operation_id: str, kind: str, status: int | None = None) -> Any:
+        """A copy of the first documented example of that request (``kind="request"``) or
+        response (``kind="response"``, with ``status``); ``KeyError`` when there is none."""
+        for found in self.examples():
+            if (found.operation_id, found.kind, found.status) == (operation_id, kind, status):
+                return copy.deepcopy(found.value)
+        raise KeyError(f"no documented {kind} example for {operation_id} {status or ''}".strip())
 
     def examples(self) -> Iterator[SpecExample]:
         """Every named example of every request body and response, in document order."""

@@ -9,7 +9,7 @@ that failed before or after the request was sent. ``FakeClock`` stands in for bo
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sms_contract.exchange import HttpRequest, HttpResponse
@@ -93,3 +93,23 @@ def accepted_response(message_key: str, *, request_id: str = "req-1") -> HttpRes
     return json_response(
         202, {"requestId": request_id, "errorcode": 0, "responses": [{"messageKey": message_key}]}
     )
+
+
+class TokenTap:
+    """A WSGI wrapper that remembers every ``access_token`` the wrapped app hands out, so a test
+    can scan its reports and recordings for each one (a token must never appear there)."""
+
+    def __init__(self, app: Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]):
+        self.app = app
+        self.tokens: list[str] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        chunks = list(self.app(environ, start_response))
+        if str(environ.get("PATH_INFO", "")).endswith("/v2/token"):
+            try:
+                body = json.loads(b"".join(chunks) or b"null")
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("access_token"), str):
+                self.tokens.append(body["access_token"])
+        return chunks

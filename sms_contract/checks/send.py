@@ -20,17 +20,16 @@ from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.rules import SEND_PAGE
 from sms_contract.sampling import draw
+from sms_contract.spec import load_spec
 
-DOCUMENTED_EXAMPLE_KEY = "f4fe74b7-c3c0-4e5a-9f49-b63a641109a2"
-DOCUMENTED_EXAMPLE: dict[str, Any] = {
-    "definitionKey": "account-reset",
-    "recipient": {
-        "to": "15555551234",
-        "contactKey": "Astro25",
-        "attributes": {"FirstName": "Astro", "password": "1234567890ab"},
-    },
-    "subscriptions": {"resubscribe": True},
-}
+SEND_OPERATION_ID = "sendSmsToSingleRecipient"
+
+
+def documented_example() -> tuple[str, dict[str, Any]]:
+    """The reference page's example, as the spec records it: (messageKey, request body)."""
+    spec = load_spec()
+    response = spec.example(SEND_OPERATION_ID, "response", 202)
+    return response["responses"][0]["messageKey"], spec.example(SEND_OPERATION_ID, "request")
 
 
 def _answer_of(exchange: Exchange) -> str:
@@ -66,12 +65,10 @@ def judge_accepted(exchange: Exchange, message_key: str | None) -> Iterator[Judg
 
 
 def _plan_example(ctx: PlanContext) -> Sequence[Case]:
-    payload = {
-        **DOCUMENTED_EXAMPLE,
-        "definitionKey": ctx.definition_key,
-        "recipient": {**DOCUMENTED_EXAMPLE["recipient"], "to": ctx.allow_list[0]},
-    }
-    key = ctx.key(DOCUMENTED_EXAMPLE_KEY, "example")
+    example_key, payload = documented_example()
+    payload["definitionKey"] = ctx.definition_key
+    payload["recipient"]["to"] = ctx.allow_list[0]
+    key = ctx.key(example_key, "example")
     description = (
         "the documented example request (definitionKey and recipient.to taken from the run's "
         "configuration, messageKey made unique to the run)"

@@ -25,42 +25,11 @@ from sms_contract.simulator import (
     SimulatorConfig,
     serve_in_thread,
 )
+from sms_contract.testing import TokenTap
 
 NUMBER = "15555551234"
 REPORTS = ("junit.xml", "report.json", "report.html", "summary.md")
-ENVIRONMENT = (
-    "SFMC_CLIENT_ID",
-    "SFMC_CLIENT_SECRET",
-    "SFMC_ACCOUNT_ID",
-    "SFMC_ACCESS_TOKEN",
-    "SFMC_SUBDOMAIN",
-    "SFMC_SCOPE",
-    "SFMC_DEFINITION_KEY",
-)
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No SFMC_* variable of the machine leaks in; a stray reports/ lands in tmp_path."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-
-
-class TokenTap:
-    """A WSGI wrapper that remembers every access_token the simulator hands out."""
-
-    def __init__(self, app: Simulator) -> None:
-        self.app = app
-        self.tokens: list[str] = []
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        chunks = list(self.app(environ, start_response))
-        if str(environ.get("PATH_INFO", "")).endswith("/v2/token"):
-            body = json.loads(b"".join(chunks) or b"null")
-            if isinstance(body, dict) and isinstance(body.get("access_token"), str):
-                self.tokens.append(body["access_token"])
-        return chunks
+pytestmark = pytest.mark.usefixtures("clean_cli_environment")
 
 
 @dataclass

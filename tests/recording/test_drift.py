@@ -24,25 +24,13 @@ SHIPPED = Path(__file__).resolve().parents[2] / "recordings" / "simulator"
 CLIENT_ID = "drift-client-id-4f"
 CLIENT_SECRET = "drift-client-secret-9q"
 EXAMPLE = "POST /messaging/v1/sms/messages/f4fe74b7-c3c0-4e5a-9f49-b63a641109a2-example-{nonce}"
-ENVIRONMENT = (
-    "SFMC_CLIENT_ID",
-    "SFMC_CLIENT_SECRET",
-    "SFMC_ACCOUNT_ID",
-    "SFMC_ACCESS_TOKEN",
-    "SFMC_SUBDOMAIN",
-    "SFMC_SCOPE",
-    "SFMC_DEFINITION_KEY",
-)
 
 
 @pytest.fixture(autouse=True)
-def live_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Credentials of the loopback simulator, nothing else; stray files land in tmp_path."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SFMC_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("SFMC_CLIENT_SECRET", CLIENT_SECRET)
-    monkeypatch.chdir(tmp_path)
+def live_environment(clean_cli_environment: pytest.MonkeyPatch) -> None:
+    """The loopback simulator's credentials, and nothing else of the machine's."""
+    clean_cli_environment.setenv("SFMC_CLIENT_ID", CLIENT_ID)
+    clean_cli_environment.setenv("SFMC_CLIENT_SECRET", CLIENT_SECRET)
 
 
 def _drift(deviations: frozenset[Deviation], *extra: str) -> int:

@@ -21,23 +21,7 @@ from sms_contract.simulator import (
 CLIENT_ID = "recording-client-id-3k"
 CLIENT_SECRET = "recording-client-secret-8p"
 NUMBER = "15555550142"
-ENVIRONMENT = (
-    "SFMC_CLIENT_ID",
-    "SFMC_CLIENT_SECRET",
-    "SFMC_ACCOUNT_ID",
-    "SFMC_ACCESS_TOKEN",
-    "SFMC_SUBDOMAIN",
-    "SFMC_SCOPE",
-    "SFMC_DEFINITION_KEY",
-)
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No SFMC_* variable of the machine leaks in; stray files land in tmp_path."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("clean_cli_environment")
 
 
 def _verdicts(report: Path) -> dict[str, str]:

@@ -4,9 +4,7 @@ canary reaches a byte of any written file (cassettes and reports) or of the outp
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -17,6 +15,7 @@ from sms_contract.config import ClientConfig
 from sms_contract.exchange import Exchange, HttpRequest, HttpResponse
 from sms_contract.simulator import Credentials, Simulator, SimulatorConfig, serve_in_thread
 from sms_contract.targets import recording_scrubber
+from sms_contract.testing import TokenTap
 
 CLIENT_ID = "canary-client-id-Wx52"
 CLIENT_SECRET = "canary-secret-Zq81"
@@ -26,41 +25,13 @@ MESSAGE = "canary message text Hb90"
 HAND_TOKEN = "canary-hand-token-Ky44"
 QUERY_TOKEN = "canary-query-token-Lm66"
 FORM_SECRET = "canary-form-secret-Rt13"
-ENVIRONMENT = (
-    "SFMC_CLIENT_ID",
-    "SFMC_CLIENT_SECRET",
-    "SFMC_ACCOUNT_ID",
-    "SFMC_ACCESS_TOKEN",
-    "SFMC_SUBDOMAIN",
-    "SFMC_SCOPE",
-    "SFMC_DEFINITION_KEY",
-)
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """Only the canary credentials are in the environment; stray files land in tmp_path."""
-    for name in ENVIRONMENT:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("SFMC_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("SFMC_CLIENT_SECRET", CLIENT_SECRET)
-    monkeypatch.chdir(tmp_path)
-
-
-class TokenTap:
-    """A WSGI wrapper that remembers every access_token the simulator hands out."""
-
-    def __init__(self, app: Simulator) -> None:
-        self.app = app
-        self.tokens: list[str] = []
-
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        chunks = list(self.app(environ, start_response))
-        if str(environ.get("PATH_INFO", "")).endswith("/v2/token"):
-            body = json.loads(b"".join(chunks) or b"null")
-            if isinstance(body, dict) and isinstance(body.get("access_token"), str):
-                self.tokens.append(body["access_token"])
-        return chunks
+def clean_environment(clean_cli_environment: pytest.MonkeyPatch) -> None:
+    """The loopback simulator's credentials, and nothing else of the machine's."""
+    clean_cli_environment.setenv("SFMC_CLIENT_ID", CLIENT_ID)
+    clean_cli_environment.setenv("SFMC_CLIENT_SECRET", CLIENT_SECRET)
 
 
 def _hand_made_exchanges(base_url: str) -> list[Exchange]:

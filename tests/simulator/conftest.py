@@ -21,17 +21,11 @@ from sms_contract.simulator import (
     serve_in_thread,
     simulate,
 )
+from sms_contract.spec import load_spec
 from sms_contract.transport import HttpTransport, Timeouts, Transport, WsgiTransport
 
-DOCUMENTED_EXAMPLE: dict[str, Any] = {
-    "definitionKey": "account-reset",
-    "recipient": {
-        "to": "15555551234",
-        "contactKey": "Astro25",
-        "attributes": {"FirstName": "Astro", "password": "1234567890ab"},
-    },
-    "subscriptions": {"resubscribe": True},
-}
+# The reference page's example request, as the spec records it.
+DOCUMENTED_EXAMPLE: dict[str, Any] = load_spec().example("sendSmsToSingleRecipient", "request")
 MESSAGES = "/messaging/v1/sms/messages/"
 DEFINITIONS = "/messaging/v1/sms/definitions"
 SPECIAL_KEYS = ["a/b", "100%", "what?", "#hash", "a+b", "with space", "é", "🙂", "%2F", "ü/%?#+ 🙂"]
