@@ -13,6 +13,7 @@ where nothing is billed: the mock, or a simulator on loopback.
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
@@ -36,7 +37,7 @@ from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.safety import looks_deliverable
 from sms_contract.sampling import draw
-from sms_contract.spec import load_spec, spec_path
+from sms_contract.spec import load_spec
 
 CHECK_ID = "SPEC-BREADTH"
 _BASE = "http://breadth.invalid"
@@ -46,7 +47,8 @@ TOKEN_OPERATION = "requestToken"
 
 @cache
 def _schema() -> Any:
-    return schemathesis.openapi.from_path(spec_path())
+    # From the spec already loaded (a deep copy: Schemathesis may annotate what it is given).
+    return schemathesis.openapi.from_dict(copy.deepcopy(load_spec().raw))
 
 
 def _operations() -> list[Any]:

@@ -54,10 +54,11 @@ def judge_accepted(exchange: Exchange, message_key: str | None) -> Iterator[Judg
         )
         return
     if message_key is not None and message_key not in read.echoed_keys:
+        echoed = ", ".join(repr(key) for key in read.echoed_keys) or "none"
         yield Judgement(
             Verdict.FAIL,
-            f"responses[].messageKey does not echo the key sent ({len(message_key)} characters); "
-            f"echoed {len(read.echoed_keys)} key(s), none equal",
+            f"responses[].messageKey does not echo the key sent: sent {message_key!r} "
+            f"({len(message_key)} characters), echoed {echoed}",
         )
 
 
