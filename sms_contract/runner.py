@@ -1,4 +1,4 @@
-"""The runner: plan the selected checks, send their cases through the reference client within
+"""The runner: send the planned cases (sms_contract.planning) through the reference client within
 the safety rails, judge what came back, and return a ``RunResult``. No printing, no files: the
 caller gets progress through a callback and renders the result itself.
 
@@ -16,23 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sms_contract import __version__
-from sms_contract.checks import CATALOGUE
 from sms_contract.checks.auth import TOKEN_OPERATION, token_step
-from sms_contract.checks.model import (
-    CAPABILITY_REASONS,
-    Auth,
-    Capability,
-    Case,
-    Check,
-    Expect,
-    Judgement,
-    PlanContext,
-    Step,
-)
+from sms_contract.checks.model import Auth, Case, Check, Expect, Judgement, Step
 from sms_contract.client import AuthMode, ExchangeObserver, SmsClient
 from sms_contract.errors import ApiError, ResponseLost, UsageError
 from sms_contract.exchange import Exchange, HttpRequest
 from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Spending, Verdict
+from sms_contract.planning import PlannedCheck, RunOptions, plan, select_checks
 from sms_contract.redaction import Scrubber
 from sms_contract.safety import BudgetExhausted, SafetyGuard, is_token_request
 from sms_contract.spec import load_spec
@@ -40,34 +30,16 @@ from sms_contract.targets import Target
 
 MAX_FINDINGS_PER_CHECK = 25
 
-
-@dataclass(frozen=True)
-class RunOptions:
-    seed: int
-    examples: int = 5
-    check_ids: tuple[str, ...] = ()
-    case_id: str | None = None
-    strict: bool = False
-    max_sends: int | None = None
-    max_requests: int | None = None
-    allow_list: tuple[str, ...] = ()
-    definition_key: str = "account-reset"
-    nonce: str = "sc0"
-
-
-@dataclass(frozen=True)
-class PlannedCheck:
-    check: Check
-    cases: tuple[Case, ...]
-    skip_reason: str | None = None
-
-    @property
-    def requests(self) -> int:
-        return sum(len(case.steps) for case in self.cases)
-
-    @property
-    def sends(self) -> int:
-        return sum(1 for case in self.cases for step in case.steps if step.billable)
+# Planning lives in sms_contract.planning; the names stay importable from here.
+__all__ = [
+    "MAX_FINDINGS_PER_CHECK",
+    "PlannedCheck",
+    "Progress",
+    "RunOptions",
+    "Runner",
+    "plan",
+    "select_checks",
+]
 
 
 @dataclass
@@ -88,45 +60,6 @@ class _Recorded:
 
 # Called as each check finishes: its result, checks done, checks in all, what was spent so far.
 Progress = Callable[[CheckResult, int, int, Spending], None]
-
-
-def select_checks(check_ids: Sequence[str]) -> list[Check]:
-    """The checks named (all of them when none is), refusing an unknown id with the known ones."""
-    if not check_ids:
-        return list(CATALOGUE.values())
-    unknown = [cid for cid in check_ids if cid.upper() not in CATALOGUE]
-    if unknown:
-        raise UsageError(
-            f"unknown check {', '.join(unknown)}; run 'sms-contract checks' to list them"
-        )
-    return [CATALOGUE[cid] for cid in dict.fromkeys(cid.upper() for cid in check_ids)]
-
-
-def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[PlannedCheck]:
-    """What the run will send, check by check; pure, so ``--dry-run`` shows exactly this."""
-    if not options.allow_list:
-        raise UsageError("no recipient: give at least one --to NUMBER")
-    ctx = PlanContext(
-        seed=options.seed,
-        examples=options.examples,
-        definition_key=options.definition_key,
-        allow_list=options.allow_list,
-        nonce=options.nonce,
-    )
-    planned = []
-    for check in select_checks(options.check_ids):
-        cases = tuple(check.plan(ctx))
-        if options.case_id is not None:
-            cases = tuple(case for case in cases if case.id == options.case_id)
-        missing = {need for case in cases for need in case.requires} - capabilities
-        if missing:
-            reason = "; ".join(CAPABILITY_REASONS[need] for need in sorted(missing))
-            planned.append(PlannedCheck(check, cases, skip_reason=reason))
-        else:
-            planned.append(PlannedCheck(check, cases))
-    if options.case_id is not None and not any(p.cases for p in planned):
-        raise UsageError(f"no case {options.case_id!r} in the selected checks")
-    return [p for p in planned if p.cases or options.case_id is None]
 
 
 class Runner:
