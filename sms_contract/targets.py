@@ -141,8 +141,14 @@ class Target:
 
     def replay_commands(self, case: Case, options: RunOptions) -> dict[str, str]:
         """One command per target kind that runs exactly this case again."""
-        common = ["--seed", str(options.seed), "--check", case.check_id, "--case", case.id]
+        common = [
+            *("--seed", str(options.seed), "--examples", str(options.examples)),
+            *("--check", case.check_id, "--case", case.id),
+        ]
         mock = ["sms-contract", "run", "--target", "mock", *common]
+        if options.allow_list != (DOCUMENTED_NUMBER,):
+            # The cases draw from the allow-list: as many numbers, never the numbers themselves.
+            mock += [arg for _ in options.allow_list for arg in ("--to", "NUMBER")]
         if self.settings.cassette_dir is not None:
             mock += ["--cassette-dir", str(self.settings.cassette_dir)]
         if self.settings.definition_key and self.settings.definition_key != DEFAULT_DEFINITION_KEY:
@@ -154,7 +160,8 @@ class Target:
         ):
             if value:
                 live += [flag, value]
-        live += ["--definition-key", self.settings.definition_key or "KEY", "--to", "NUMBER"]
+        live += ["--definition-key", self.settings.definition_key or "KEY"]
+        live += [arg for _ in options.allow_list for arg in ("--to", "NUMBER")]
         live += ["--max-sends", "2"]
         return {"mock": shlex.join(mock), "live": shlex.join(live)}
 

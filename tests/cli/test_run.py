@@ -125,8 +125,8 @@ def test_a_violated_claim_exits_one_with_evidence_and_replay(
     out = capsys.readouterr().out
     assert code == 1
     assert "curl -X POST " in out
-    assert "sms-contract run --target mock --seed 5 --check AUTH-NO-TOKEN" in out
-    assert "sms-contract run --target live --seed 5 --check AUTH-NO-TOKEN" in out
+    assert "sms-contract run --target mock --seed 5 --examples 5 --check AUTH-NO-TOKEN" in out
+    assert "sms-contract run --target live --seed 5 --examples 5 --check AUTH-NO-TOKEN" in out
     report = json.loads((tmp_path / "reports" / "report.json").read_text())
     assert [(c["id"], c["verdict"]) for c in report["checks"]] == [("AUTH-NO-TOKEN", "fail")]
     assert report["exit_code"] == 1

@@ -63,7 +63,10 @@ def test_a_violated_claim_fails_its_item_with_the_evidence(pytester, monkeypatch
     assert "AUTH-NO-TOKEN A send without a token gets 401: fail (seed 3)" in text
     assert "claim:  A request whose token was not found" in text
     assert "curl -X POST" in text
-    assert "replay (mock): sms-contract run --target mock --seed 3 --check AUTH-NO-TOKEN" in text
+    assert (
+        "replay (mock): sms-contract run --target mock --seed 3 --examples 5 --check AUTH-NO-TOKEN"
+        in text
+    )
     assert "sms-contract-secret" not in text
     assert "15555551234" not in text
     assert simulator.counters.accepted_sends <= 10

@@ -98,8 +98,8 @@ def test_recorded_answers_are_replayed_and_unrecorded_checks_get_the_simulator(
     }
     replay = checks[0]["findings"][0]["replay"]["mock"]
     assert replay == (
-        "sms-contract run --target mock --seed 4 --check SEND-EXAMPLE --case 'SEND-EXAMPLE#1' "
-        f"--cassette-dir {tmp_path / 'c'}"
+        "sms-contract run --target mock --seed 4 --examples 5 --check SEND-EXAMPLE "
+        f"--case 'SEND-EXAMPLE#1' --cassette-dir {tmp_path / 'c'}"
     )
 
 

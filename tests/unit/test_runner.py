@@ -341,7 +341,7 @@ def test_a_failure_carries_scrubbed_evidence_and_replay_commands() -> None:
     assert NUMBER not in str(evidence.request)
     assert evidence.curl.startswith("curl -X POST ")
     assert finding.replay["mock"] == (
-        f"sms-contract run --target mock --seed {SEED} --check AUTH-NO-TOKEN "
+        f"sms-contract run --target mock --seed {SEED} --examples 2 --check AUTH-NO-TOKEN "
         "--case 'AUTH-NO-TOKEN#1'"
     )
     assert finding.replay["live"].startswith("sms-contract run --target live ")
