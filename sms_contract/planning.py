@@ -17,7 +17,8 @@ class RunOptions:
     examples: int = 5
     check_ids: tuple[str, ...] = ()
     case_id: str | None = None
-    strict: bool = False
+    strict: bool = False  # every "observed" verdict counts as a violation
+    strict_checks: tuple[str, ...] = ()  # only these checks' "observed" verdicts do
     max_sends: int | None = None
     max_requests: int | None = None
     allow_list: tuple[str, ...] = ()

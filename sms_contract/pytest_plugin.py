@@ -39,6 +39,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sms-examples", type=int, default=5, help="generated examples per check")
     group.addoption("--sms-check", action="append", default=[], help="only this check id")
     group.addoption("--sms-strict", action="store_true", help="'observed' counts as a failure")
+    group.addoption(
+        "--sms-strict-check",
+        action="append",
+        default=[],
+        help="this check's 'observed' counts as a failure (repeatable)",
+    )
     group.addoption("--sms-report-dir", type=Path, help="also write the reports here")
 
 
@@ -118,6 +124,7 @@ def _run(config: pytest.Config) -> RunResult:
         examples=config.getoption("--sms-examples"),
         check_ids=tuple(config.getoption("--sms-check")),
         strict=config.getoption("--sms-strict"),
+        strict_checks=tuple(config.getoption("--sms-strict-check")),
         max_sends=settings.max_sends,
         max_requests=settings.max_requests,
         allow_list=settings.allow_list,

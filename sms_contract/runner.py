@@ -12,7 +12,7 @@ import contextlib
 import json
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sms_contract import __version__
@@ -100,14 +100,16 @@ class Runner:
         results: dict[str, CheckResult] = {}
         total, done = len(planned), 0
         for item in planned:
-            results[item.check.id] = self._run_check(item)
+            results[item.check.id] = self._promoted(self._run_check(item))
             if item.check.judge_exchange is None or item.skip_reason is not None:
                 done += 1
                 self._report(results[item.check.id], done, total)
         # Cross-cutting checks judge every exchange of the run, so they finish last.
         for item in planned:
             if item.check.judge_exchange is not None and item.skip_reason is None:
-                results[item.check.id] = self._judge_all(item, results[item.check.id])
+                results[item.check.id] = self._promoted(
+                    self._judge_all(item, results[item.check.id])
+                )
                 done += 1
                 self._report(results[item.check.id], done, total)
         return RunResult(
@@ -122,6 +124,19 @@ class Runner:
             checks=tuple(results[item.check.id] for item in planned),
             spending=self.guard.spending(),
         )
+
+    def _promoted(self, result: CheckResult) -> CheckResult:
+        """An observation of a check named with --strict-check is a violation."""
+        chosen = {check_id.upper() for check_id in self._options.strict_checks}
+        if result.check_id not in chosen or result.verdict is not Verdict.OBSERVED:
+            return result
+        findings = tuple(
+            replace(f, verdict=Verdict.FAIL, message=f"(strict) {f.message}")
+            if f.verdict is Verdict.OBSERVED
+            else f
+            for f in result.findings
+        )
+        return replace(result, verdict=Verdict.FAIL, findings=findings)
 
     def _report(self, result: CheckResult, done: int, total: int) -> None:
         if self._progress is not None:

@@ -14,7 +14,7 @@ from sms_contract.cassettes import RecordedRun
 from sms_contract.mock_replay import load_recordings, recorded_run, replay_allow_list
 from sms_contract.outcomes import CheckResult, Finding, RunResult, Spending, Verdict
 from sms_contract.reporting import write_reports
-from sms_contract.runner import PlannedCheck, Runner, RunOptions, plan
+from sms_contract.runner import PlannedCheck, Runner, RunOptions, plan, select_checks
 from sms_contract.targets import (
     DEFAULT_DEFINITION_KEY,
     DOCUMENTED_NUMBER,
@@ -93,7 +93,14 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--case", metavar="ID", help="run only this case (from a replay line)")
     parser.add_argument(
-        "--strict", action="store_true", help="an 'observed' verdict counts as a violation"
+        "--strict", action="store_true", help="every 'observed' verdict counts as a violation"
+    )
+    parser.add_argument(
+        "--strict-check",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="this check's 'observed' verdict counts as a violation (repeatable)",
     )
     parser.add_argument(
         "--report-dir",
@@ -201,6 +208,9 @@ def run(args: argparse.Namespace) -> int:
         check_ids=tuple(args.check),
         case_id=args.case,
         strict=args.strict,
+        strict_checks=tuple(c.id for c in select_checks(args.strict_check))
+        if args.strict_check
+        else (),
         max_sends=settings.max_sends,
         max_requests=settings.max_requests,
         allow_list=settings.allow_list,

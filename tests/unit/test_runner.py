@@ -405,3 +405,16 @@ def test_a_token_response_the_client_cannot_use_is_reported_not_a_crash() -> Non
     assert example.skip_reason.startswith("not judged: ")
     assert "expires_in" in example.skip_reason
     assert result.exit_code == 1
+
+
+def test_strict_check_promotes_only_the_named_checks_observation() -> None:
+    """--strict-check STATUS-UNKNOWN-KEY: its observation fails; another observation does not."""
+    named = run_mock(
+        options("STATUS-UNKNOWN-KEY", "SEND-EXAMPLE", strict_checks=("status-unknown-key",))
+    )
+    unknown, example = named.checks
+    assert (unknown.verdict, example.verdict) == (Verdict.FAIL, Verdict.PASS)
+    assert [f.message[:9] for f in unknown.findings] == ["(strict) "]
+    assert named.exit_code == 1
+    other = run_mock(options("STATUS-UNKNOWN-KEY", strict_checks=("SEND-EXAMPLE",)))
+    assert (other.checks[0].verdict, other.exit_code) == (Verdict.OBSERVED, 0)
