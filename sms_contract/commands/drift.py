@@ -57,11 +57,11 @@ def register(commands: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_target_arguments(parser)
-    # The shared flag means "replay from" for run; here it names the recordings compared with.
-    cassette_dir = parser._option_string_actions["--cassette-dir"]
-    cassette_dir.required = True
-    cassette_dir.help = "the recordings to compare with ('sms-contract record' writes them)"
+    add_target_arguments(
+        parser,
+        cassette_help="the recordings to compare with ('sms-contract record' writes them)",
+        cassette_required=True,
+    )
     parser.add_argument(
         "--check",
         action="append",

@@ -58,11 +58,11 @@ def register(commands: Any) -> None:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_target_arguments(parser)
-    # The shared flag means "replay from" for run; here it is where cassettes are written.
-    cassette_dir = parser._option_string_actions["--cassette-dir"]
-    cassette_dir.required = True
-    cassette_dir.help = "where the cassettes are written, one <CHECK-ID>.yaml per check"
+    add_target_arguments(
+        parser,
+        cassette_help="where the cassettes are written, one <CHECK-ID>.yaml per check",
+        cassette_required=True,
+    )
     parser.add_argument(
         "--seed", type=int, default=None, metavar="N", help="seed (default: random, printed)"
     )

@@ -115,8 +115,14 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
-def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """The connection flags shared by run, record and drift."""
+def add_target_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    cassette_help: str = "mock: replay these recordings first, the simulator answering the rest",
+    cassette_required: bool = False,
+) -> None:
+    """The connection flags shared by run, record and drift (``--cassette-dir`` means where
+    recordings are replayed from, written to, or compared with: the caller says which)."""
     parser.add_argument(
         "--target",
         choices=[kind.value for kind in TargetKind],
@@ -166,7 +172,8 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         "--cassette-dir",
         type=Path,
         metavar="DIR",
-        help="mock: replay these recordings first, the simulator answering the rest",
+        required=cassette_required,
+        help=cassette_help,
     )
 
 
