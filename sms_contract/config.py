@@ -172,7 +172,7 @@ class ClientConfig:
             if self.rest_base_url is None and self.subdomain is None:
                 raise UsageError(
                     f"incomplete configuration: missing {ENV_SUBDOMAIN} "
-                    "(or rest_base_url) for the static access token"
+                    "(or --base-url / rest_base_url) for the static access token"
                 )
             return
         missing = [
@@ -189,7 +189,7 @@ class ClientConfig:
             raise UsageError(
                 f"incomplete configuration: missing {', '.join(missing)} "
                 f"(client credentials need {ENV_CLIENT_ID}, {ENV_CLIENT_SECRET} and "
-                f"{ENV_SUBDOMAIN} or auth_base_url; or set {ENV_ACCESS_TOKEN})"
+                f"{ENV_SUBDOMAIN} or --auth-url / auth_base_url; or set {ENV_ACCESS_TOKEN})"
             )
 
     @property
