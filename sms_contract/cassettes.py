@@ -44,6 +44,7 @@ from sms_contract import __version__
 from sms_contract.errors import CassetteError
 from sms_contract.exchange import Exchange, HttpRequest, HttpResponse
 from sms_contract.redaction import Scrubber
+from sms_contract.yaml_files import read_yaml_file
 
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
@@ -312,19 +313,8 @@ def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
 
 def load_cassette(path: str | os.PathLike[str]) -> Cassette:
     """Read one cassette; ``CassetteError`` names the file and what is wrong with it."""
-    source = Path(path)
-    try:
-        text = source.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise CassetteError(f"{source}: cannot read ({reason})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise CassetteError(f"{source}: not valid YAML{where}") from exc
-    return cassette_from_dict(data, source=str(source))
+    data = read_yaml_file(path, CassetteError)
+    return cassette_from_dict(data, source=str(Path(path)))
 
 
 def load_cassette_dir(directory: str | os.PathLike[str]) -> list[Cassette]:

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
-
 from sms_contract.errors import SpecError
 from sms_contract.spec_diff import Change, diff_specs
+from sms_contract.yaml_files import read_yaml_file
 
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
@@ -45,17 +44,7 @@ def register(subparsers: argparse._SubParsersAction[_P]) -> None:
 
 def load_spec_file(path: Path) -> dict[str, Any]:
     """A spec file as a dict; ``SpecError`` naming the file when it cannot be read."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise SpecError(f"{path}: cannot read ({reason})") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise SpecError(f"{path}: not valid YAML or JSON{where}") from exc
+    data = read_yaml_file(path, SpecError, kind="YAML or JSON")
     if not isinstance(data, dict) or not ("openapi" in data or "paths" in data):
         raise SpecError(f"{path}: not an OpenAPI document (no 'openapi' or 'paths' key)")
     return data
