@@ -34,16 +34,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sms_contract.cli import main as sms_contract_main
+from sms_contract.cli.main import main as sms_contract_main
 from sms_contract.exchange import HttpRequest
-from sms_contract.simulator import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    Simulator,
-    serve_in_thread,
-)
-from sms_contract.spec import load_spec, spec_path
-from sms_contract.transport import HttpTransport, Timeouts
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from sms_contract.simulator.server import serve_in_thread
+from sms_contract.spec.loading import load_spec, spec_path
+from sms_contract.transports.base import Timeouts
+from sms_contract.transports.http import HttpTransport
 
 AIM_SECONDS = 30.0
 TOKEN_OPERATION = "requestToken"

@@ -21,16 +21,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from sms_contract.exchange import HttpRequest
-from sms_contract.simulator import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_REST_BASE_URL,
-    Simulator,
-    serve_in_thread,
-    simulate,
-)
-from sms_contract.spec import load_spec
-from sms_contract.transport import HttpTransport, Timeouts, Transport, WsgiTransport
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from sms_contract.simulator.inprocess import DEFAULT_REST_BASE_URL, simulate
+from sms_contract.simulator.server import serve_in_thread
+from sms_contract.spec.loading import load_spec
+from sms_contract.transports.base import Timeouts, Transport
+from sms_contract.transports.http import HttpTransport
+from sms_contract.transports.wsgi import WsgiTransport
 
 # The reference page's example request, as the spec records it.
 PAYLOAD = json.dumps(load_spec().example("sendSmsToSingleRecipient", "request")).encode()
@@ -45,7 +43,7 @@ JSON = {"Content-Type": "application/json"}
 TIMEOUTS = Timeouts(connect=2, read=10)
 CHILD = """
 import sys, threading
-from sms_contract.simulator import Simulator, serve_in_thread
+from sms_contract import Simulator, serve_in_thread
 server = serve_in_thread(Simulator())
 print(server.base_url, flush=True)
 sys.stdin.read()

@@ -17,8 +17,9 @@ or the target could not be reached (exit 3)::
     ├── TransportError        the target could not be reached (connect, timeout)  exit 3
     │   └── ResponseLost      the request was sent, the response never came       exit 3
     ├── AuthenticationError   the token endpoint refused the credentials           exit 2
-    └── ApiError              the API answered outside its documented forms and
-                              retries did not help (5xx after the last retry)      exit 3
+    ├── ApiError              the API answered outside its documented forms and
+    │                         retries did not help (5xx after the last retry)      exit 3
+    └── HarnessError          sms-contract itself went wrong (a bug: please report) exit 3
 
 No message of any of these ever contains a token, a client secret or a phone number:
 callers build messages from redacted values only.
@@ -69,6 +70,12 @@ class ResponseLost(TransportError):
 
 class AuthenticationError(SmsContractError):
     """The token endpoint refused the configured credentials."""
+
+
+class HarnessError(SmsContractError):
+    """sms-contract itself reached a state it should not: a bug, not the user's doing."""
+
+    exit_code = 3
 
 
 class ApiError(SmsContractError):

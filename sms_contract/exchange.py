@@ -1,4 +1,5 @@
-"""Plain HTTP values that cross the transport seam: a request, a response, and the pair.
+"""Plain HTTP values that cross the transport seam: a request, a response, and the pair; and
+the HTTP facts everyone shares (the JSON media type, what a loopback host is).
 
 They are frozen and free of I/O, so checks, reports and recordings work on them without
 knowing which transport produced them. Their ``repr`` never shows a credential or a body:
@@ -7,6 +8,7 @@ an ``Authorization`` header is shown as ``<redacted>`` and bodies by length only
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,6 +16,22 @@ from typing import Any
 from urllib.parse import urlsplit
 
 SENSITIVE_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+JSON_MEDIA_TYPE = "application/json"  # the only documented request and response media type
+
+
+def media_type(content_type: str | None) -> str | None:
+    """A Content-Type without its parameters, lower-cased (``application/json``)."""
+    return content_type.split(";", 1)[0].strip().lower() if content_type else None
+
+
+def is_loopback_host(host: str) -> bool:
+    """``localhost``, an address in 127.0.0.0/8, or ``::1``."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _safe_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -81,8 +99,7 @@ class HttpResponse:
     @property
     def media_type(self) -> str | None:
         """The Content-Type without its parameters, lower-cased (``application/json``)."""
-        value = self.content_type
-        return value.split(";", 1)[0].strip().lower() if value else None
+        return media_type(self.content_type)
 
     def json(self) -> Any:
         """The body parsed as JSON; raises ``ValueError`` when it is not JSON."""

@@ -70,7 +70,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class CheckResult:
+class CheckOutcome:
     check_id: str
     title: str
     category: Category
@@ -103,7 +103,7 @@ class Spending:
 
 
 @dataclass(frozen=True)
-class RunResult:
+class RunOutcome:
     tool_version: str
     spec_sha256: str
     target: str  # "mock" or "live"
@@ -112,7 +112,7 @@ class RunResult:
     started_at: str  # ISO 8601, UTC
     duration: float
     strict: bool
-    checks: tuple[CheckResult, ...]
+    checks: tuple[CheckOutcome, ...]
     spending: Spending = Spending()
 
     def count(self, verdict: Verdict) -> int:

@@ -8,19 +8,18 @@ Without ``--sms-target`` this plugin adds nothing, so it is harmless in any test
 
 from __future__ import annotations
 
-import random
-import secrets
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from sms_contract.errors import ContractViolation, SmsContractError
-from sms_contract.outcomes import CheckResult, RunResult, Verdict
-from sms_contract.runner import Runner, RunOptions, plan, select_checks
-from sms_contract.targets import DEFAULT_DEFINITION_KEY, TargetKind, TargetSettings, open_target
+from sms_contract.outcomes import CheckOutcome, RunOutcome, Verdict
+from sms_contract.run.planning import select_checks
+from sms_contract.run.session import RunInputs, prepare_run
+from sms_contract.run.targets import TargetKind, TargetSettings
 
-_RESULT_KEY = pytest.StashKey[RunResult | SmsContractError]()
+_RESULT_KEY = pytest.StashKey[RunOutcome | SmsContractError]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,7 +98,7 @@ def pytest_collection_modifyitems(
     items.extend(catalogue.collect())
 
 
-def _session_result(config: pytest.Config) -> RunResult | SmsContractError:
+def _session_result(config: pytest.Config) -> RunOutcome | SmsContractError:
     if _RESULT_KEY not in config.stash:
         try:
             config.stash[_RESULT_KEY] = _run(config)
@@ -108,7 +107,7 @@ def _session_result(config: pytest.Config) -> RunResult | SmsContractError:
     return config.stash[_RESULT_KEY]
 
 
-def _run(config: pytest.Config) -> RunResult:
+def _run(config: pytest.Config) -> RunOutcome:
     settings = TargetSettings(
         kind=TargetKind(config.getoption("--sms-target")),
         base_url=config.getoption("--sms-base-url"),
@@ -116,23 +115,19 @@ def _run(config: pytest.Config) -> RunResult:
         definition_key=config.getoption("--sms-definition-key"),
         allow_list=tuple(config.getoption("--sms-to")),
         max_sends=config.getoption("--sms-max-sends"),
-    ).resolved()
-    seed = config.getoption("--sms-seed")
-    seed = seed if seed is not None else random.SystemRandom().randrange(2**31)
-    options = RunOptions(
-        seed=seed,
-        examples=config.getoption("--sms-examples"),
-        check_ids=tuple(config.getoption("--sms-check")),
-        strict=config.getoption("--sms-strict"),
-        strict_checks=tuple(config.getoption("--sms-strict-check")),
-        max_sends=settings.max_sends,
-        max_requests=settings.max_requests,
-        allow_list=settings.allow_list,
-        definition_key=settings.definition_key or DEFAULT_DEFINITION_KEY,
-        nonce=f"s{seed}" if settings.kind is TargetKind.MOCK else secrets.token_hex(3),
     )
-    with open_target(settings) as target:
-        result = Runner(target, options).run(plan(options, target.capabilities))
+    prepared = prepare_run(
+        RunInputs(
+            settings,
+            seed=config.getoption("--sms-seed"),
+            examples=config.getoption("--sms-examples"),
+            check_ids=tuple(config.getoption("--sms-check")),
+            strict=config.getoption("--sms-strict"),
+            strict_checks=tuple(config.getoption("--sms-strict-check")),
+        )
+    )
+    with prepared.open() as opened:
+        result = opened.run()
     report_dir = config.getoption("--sms-report-dir")
     if report_dir is not None:
         from sms_contract.reporting import write_reports
@@ -148,7 +143,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     return f"sms-contract: target {config.getoption('--sms-target')}, seed {seed or 'random'}"
 
 
-def _describe(result: CheckResult, seed: int) -> str:
+def _describe(result: CheckOutcome, seed: int) -> str:
     lines = [
         f"{result.check_id} {result.title}: {result.verdict.value} (seed {seed})",
         f"claim:  {result.claim.text}",

@@ -10,8 +10,14 @@ placeholder within one ``Scrubber``, so recordings stay meaningful):
 - JSON keys ``to``, ``mobileNumber``, ``phone``                                   -> ``<phone-N>``
 - every value inside an ``attributes`` object                                   -> ``<attribute-N>``
 - ``message`` inside a ``content`` object (the text sent to a person)            -> ``<message-N>``
-- any other occurrence, anywhere in any string, of a value scrubbed above or of a known secret
-  handed to the constructor (environment credentials, test canaries)             -> its placeholder
+- any other occurrence, anywhere in any string, of a value scrubbed above or of a value handed
+  to the constructor: known secrets (environment credentials, test canaries)     -> ``<secret-N>``,
+  known phones (the allow-list) -> ``<phone-N>``, other known values (what a payload carried,
+  when a message about it must not repeat it)                                    -> ``<value-N>``
+
+Every module that shows anything derived from a request, a response or a credential scrubs it
+here: the reports, recordings and terminal output, the client's strict-mode errors and its
+token-refusal messages.
 
 The key rules apply to form-encoded bodies (``grant_type=...&client_secret=...``) and to query
 strings as they do to JSON members. A placeholder is never scrubbed again: scrubbing a value
@@ -42,13 +48,17 @@ class Scrubber:
     """Replaces secrets and personal data with stable placeholders."""
 
     def __init__(
-        self, known_secrets: Iterable[str | None] = (), known_phones: Iterable[str] = ()
+        self,
+        known_secrets: Iterable[str | None] = (),
+        known_phones: Iterable[str] = (),
+        known_values: Iterable[str | None] = (),
     ) -> None:
         self._placeholders: dict[str, str] = {}
         self._counts: dict[str, int] = {}
         self._pattern: re.Pattern[str] | None = None
         self._given: set[str] = set()  # the constructor's values, as opposed to learned ones
         given = [(v, "secret") for v in known_secrets] + [(p, "phone") for p in known_phones]
+        given += [(v, "value") for v in known_values]
         for value, kind in given:
             if value and self._remember(value, kind) != value:
                 self._given.add(value)

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sms_contract.exchange import HttpRequest, HttpResponse
-from sms_contract.transport import Timeouts
+from sms_contract.spec.endpoints import TOKEN_PATH
+from sms_contract.transports.base import Timeouts
 
 Handler = Callable[[HttpRequest], HttpResponse]
 """Answers one request; may raise ``TransportError`` or ``ResponseLost``."""
@@ -105,7 +106,7 @@ class TokenTap:
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         chunks = list(self.app(environ, start_response))
-        if str(environ.get("PATH_INFO", "")).endswith("/v2/token"):
+        if str(environ.get("PATH_INFO", "")).endswith(TOKEN_PATH):
             try:
                 body = json.loads(b"".join(chunks) or b"null")
             except ValueError:

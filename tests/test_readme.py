@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sms_contract.cli import build_parser, main
+from sms_contract.cli.main import build_parser, main
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -22,4 +22,4 @@ CATALOGUE: dict[str, Check] = {
     )
 }
 
-__all__ = ["CATALOGUE", "Check"]
+__all__ = ["CATALOGUE"]

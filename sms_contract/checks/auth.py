@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from sms_contract import strategies
+from sms_contract.checks.generated import valid_send
 from sms_contract.checks.model import (
     Auth,
     Capability,
@@ -21,10 +21,9 @@ from sms_contract.checks.model import (
 from sms_contract.checks.reading import Answer, read_send
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
-from sms_contract.rules import ERROR_HANDLING
-from sms_contract.sampling import draw
+from sms_contract.spec.endpoints import REQUEST_TOKEN, TOKEN_PATH
+from sms_contract.spec.rules import ERROR_HANDLING
 
-TOKEN_OPERATION = "requestToken"
 TOKEN_PAGE = (
     "https://developer.salesforce.com/docs/marketing/marketing-cloud/guide/access-token-s2s.html"
 )
@@ -36,9 +35,7 @@ ACCESS_TOKEN_MAX_LENGTH = 512
 
 def _auth_planner(check_id: str, auth: Auth, description: str) -> Planner:
     def plan(ctx: PlanContext) -> Sequence[Case]:
-        valid = draw(
-            strategies.valid_send_payloads(ctx.definition_key, ctx.allow_list), 1, ctx.seed + 7
-        )[0]
+        valid = valid_send(ctx, offset=7)
         key = ctx.key(valid.message_key, check_id.lower())
         step = send_step(key, valid.json_body, Expect.UNAUTHORIZED, auth=auth)
         requires = (
@@ -117,7 +114,7 @@ def token_step(auth: Auth, expect: Expect) -> Step:
     # The body (client credentials) is filled in by the runner from its configuration, so that
     # no plan, report or recording ever holds the secret.
     return Step(
-        operation_id=TOKEN_OPERATION, method="POST", path="/v2/token", expect=expect, auth=auth
+        operation_id=REQUEST_TOKEN, method="POST", path=TOKEN_PATH, expect=expect, auth=auth
     )
 
 
@@ -173,7 +170,7 @@ TOKEN_CONTRACT = Check(
         )
     ],
     judge=_judge_token,
-    operations=frozenset({TOKEN_OPERATION}),
+    operations=frozenset({REQUEST_TOKEN}),
 )
 
 
@@ -214,7 +211,7 @@ TOKEN_BAD_SECRET = Check(
         )
     ],
     judge=_judge_bad_secret,
-    operations=frozenset({TOKEN_OPERATION}),
+    operations=frozenset({REQUEST_TOKEN}),
 )
 
 CHECKS = (AUTH_NO_TOKEN, AUTH_BAD_TOKEN, AUTH_EXPIRED_TOKEN, TOKEN_CONTRACT, TOKEN_BAD_SECRET)

@@ -17,11 +17,8 @@ import copy
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode, urlsplit
-
-import schemathesis
-from schemathesis import GenerationMode
 
 from sms_contract.checks.model import (
     Capability,
@@ -32,21 +29,24 @@ from sms_contract.checks.model import (
     PlanContext,
     Step,
 )
-from sms_contract.checks.oracle import JSON_MEDIA_TYPE, spec_violations
-from sms_contract.exchange import Exchange
+from sms_contract.checks.oracle import spec_violations
+from sms_contract.exchange import JSON_MEDIA_TYPE, Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
-from sms_contract.safety import looks_deliverable
-from sms_contract.sampling import draw
-from sms_contract.spec import load_spec
+from sms_contract.spec.endpoints import REQUEST_TOKEN, SEND_OPERATIONS
+from sms_contract.spec.loading import load_spec
+from sms_contract.spec.rules import looks_deliverable
+
+if TYPE_CHECKING:
+    from schemathesis import GenerationMode
 
 CHECK_ID = "SPEC-BREADTH"
 _BASE = "http://breadth.invalid"
-_SEND_OPERATIONS = frozenset({"sendSmsToSingleRecipient", "sendSmsToMultipleRecipients"})
-TOKEN_OPERATION = "requestToken"
 
 
 @cache
 def _schema() -> Any:
+    import schemathesis  # only when breadth is planned: listing the catalogue must not load it
+
     # From the spec already loaded (a deep copy: Schemathesis may annotate what it is given).
     return schemathesis.openapi.from_dict(copy.deepcopy(load_spec().raw))
 
@@ -73,6 +73,8 @@ def _pin_recipients(value: Any, allowed: str) -> Any:
 
 
 def _step(operation_id: str, case: Any, mode: GenerationMode, allowed: str) -> Step:
+    from schemathesis import GenerationMode
+
     kwargs = case.as_transport_kwargs(base_url=_BASE)
     if "json" in kwargs:
         kwargs["json"] = _pin_recipients(kwargs["json"], allowed)
@@ -98,16 +100,20 @@ def _step(operation_id: str, case: Any, mode: GenerationMode, allowed: str) -> S
         expect=Expect.ANY if mode is GenerationMode.NEGATIVE else Expect.ACCEPT,
         body=body,
         content_type=content_type,
-        billable=operation_id in _SEND_OPERATIONS,
+        billable=operation_id in SEND_OPERATIONS,
         message_key=key if isinstance(key, str) else None,
     )
 
 
 def _plan(ctx: PlanContext) -> Sequence[Case]:
+    from schemathesis import GenerationMode
+
+    from sms_contract.strategies.sampling import draw
+
     cases: list[Case] = []
     for index, operation in enumerate(_operations()):
         operation_id = operation.definition.raw.get("operationId", operation.label)
-        if operation_id == TOKEN_OPERATION:
+        if operation_id == REQUEST_TOKEN:
             continue  # lives on the auth host; TOKEN-* checks cover it
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategy = operation.as_strategy(generation_mode=mode)

@@ -15,9 +15,9 @@ from sms_contract.checks.model import Capability, Case, Check, Expect, Judgement
 from sms_contract.checks.reading import as_int
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
+from sms_contract.spec.endpoints import DEFINITIONS_PATH
 
 CHECK_ID = "DEFINITIONS-LIFECYCLE"
-DEFINITIONS_PATH = "/messaging/v1/sms/definitions"
 REFERENCE = (
     "https://developer.salesforce.com/docs/marketing/marketing-cloud/references/"
     "mc_rest_transactional_messaging_sms/"

@@ -16,14 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
-from urllib.parse import quote
 
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
-from sms_contract.rules import MESSAGE_KEY_MAX_LENGTH
-
-SEND_OPERATION = "sendSmsToSingleRecipient"
-SEND_PATH = "/messaging/v1/sms/messages/{messageKey}"
+from sms_contract.spec.endpoints import SEND_TO_ONE, message_path
+from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH
 
 
 class Capability(StrEnum):
@@ -141,11 +138,6 @@ class Judgement:
     exchange_index: int | None = None  # which exchange of the case is the evidence; None: all
 
 
-def send_path(message_key: str) -> str:
-    """The single-send path with the key percent-encoded as one segment (every character kept)."""
-    return "/messaging/v1/sms/messages/" + quote(message_key, safe="")
-
-
 def send_step(
     message_key: str,
     payload: Any,
@@ -156,9 +148,9 @@ def send_step(
 ) -> Step:
     """A single-recipient send of a JSON payload; billable, since an accepted one is a real SMS."""
     return Step(
-        operation_id=SEND_OPERATION,
+        operation_id=SEND_TO_ONE,
         method="POST",
-        path=send_path(message_key),
+        path=message_path(message_key),
         expect=expect,
         json=payload,
         auth=auth,
@@ -189,4 +181,4 @@ class Check:
     plan: Planner
     judge: CaseJudge
     judge_exchange: ExchangeJudge | None = None
-    operations: frozenset[str] = field(default_factory=lambda: frozenset({SEND_OPERATION}))
+    operations: frozenset[str] = field(default_factory=lambda: frozenset({SEND_TO_ONE}))

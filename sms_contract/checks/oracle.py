@@ -1,7 +1,7 @@
 """The independent oracle: does a step, as the bytes actually sent, break the spec?
 
 Generators label invalid payloads; this module does not trust the label. It re-reads the exact
-bytes of the step against the OpenAPI spec (sms_contract.spec, jsonschema underneath), so a
+bytes of the step against the OpenAPI spec (sms_contract.spec.loading, jsonschema underneath), so a
 payload is asserted "must be rejected" only when a validator that is not the generator confirms
 it (field-anchors-and-lessons.md, lesson 1). Messages name paths and keywords, never values.
 """
@@ -11,13 +11,8 @@ from __future__ import annotations
 import json
 
 from sms_contract.checks.model import Step
-from sms_contract.spec import Spec
-
-JSON_MEDIA_TYPE = "application/json"
-
-
-def media_type(content_type: str | None) -> str | None:
-    return content_type.split(";", 1)[0].strip().lower() if content_type else None
+from sms_contract.exchange import JSON_MEDIA_TYPE, media_type
+from sms_contract.spec.loading import Spec
 
 
 def spec_violations(spec: Spec, step: Step) -> list[str]:

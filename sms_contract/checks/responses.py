@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
-from sms_contract import strategies
+from sms_contract.checks.generated import valid_sends
 from sms_contract.checks.model import (
-    SEND_OPERATION,
     Case,
     Check,
     ExchangeJudge,
@@ -17,16 +16,14 @@ from sms_contract.checks.model import (
     Judgement,
     PlanContext,
     Step,
-    send_path,
     send_step,
 )
-from sms_contract.checks.oracle import JSON_MEDIA_TYPE
 from sms_contract.checks.reading import Answer, as_int, read_send
-from sms_contract.exchange import Exchange
+from sms_contract.exchange import JSON_MEDIA_TYPE, Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
-from sms_contract.rules import ERROR_HANDLING, SEND_PAGE
-from sms_contract.sampling import draw
-from sms_contract.spec import load_spec
+from sms_contract.spec.endpoints import SEND_TO_ONE, message_path
+from sms_contract.spec.loading import load_spec
+from sms_contract.spec.rules import ERROR_HANDLING, SEND_PAGE
 
 ARCHITECTURE_PAGE = (
     "https://developer.salesforce.com/docs/marketing/marketing-cloud/guide/"
@@ -37,7 +34,7 @@ NESTING_DEPTH = 200
 
 def _own_cases(check_id: str, ctx: PlanContext) -> Sequence[Case]:
     """One valid and one invalid send: enough evidence for a cross-cutting check run alone."""
-    valid = draw(strategies.valid_send_payloads(ctx.definition_key, ctx.allow_list), 1, ctx.seed)
+    valid = valid_sends(ctx, 1)
     invalid_body = {"definitionKey": ctx.definition_key}  # recipient missing
     key = ctx.key(valid[0].message_key, f"{check_id.lower()}-1")
     return [
@@ -104,9 +101,9 @@ def _no_server_error(exchange: Exchange, step: Step | None) -> Iterator[Judgemen
 def _plan_odd_inputs(ctx: PlanContext) -> Sequence[Case]:
     def raw(n: int, description: str, key: str, body: bytes, content_type: str) -> Case:
         step = Step(
-            operation_id=SEND_OPERATION,
+            operation_id=SEND_TO_ONE,
             method="POST",
-            path=send_path(key),
+            path=message_path(key),
             expect=Expect.REJECT,
             body=body,
             content_type=content_type,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sms_contract import strategies
+from sms_contract.checks.generated import message_key_classes, valid_send, valid_sends
 from sms_contract.checks.model import (
     Case,
     Check,
@@ -18,18 +18,16 @@ from sms_contract.checks.model import (
 from sms_contract.checks.reading import Answer, read_send
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
-from sms_contract.rules import SEND_PAGE
-from sms_contract.sampling import draw
-from sms_contract.spec import load_spec
-
-SEND_OPERATION_ID = "sendSmsToSingleRecipient"
+from sms_contract.spec.endpoints import SEND_TO_ONE
+from sms_contract.spec.loading import load_spec
+from sms_contract.spec.rules import SEND_PAGE
 
 
 def documented_example() -> tuple[str, dict[str, Any]]:
     """The reference page's example, as the spec records it: (messageKey, request body)."""
     spec = load_spec()
-    response = spec.example(SEND_OPERATION_ID, "response", 202)
-    return response["responses"][0]["messageKey"], spec.example(SEND_OPERATION_ID, "request")
+    response = spec.example(SEND_TO_ONE, "response", 202)
+    return response["responses"][0]["messageKey"], spec.example(SEND_TO_ONE, "request")
 
 
 def _answer_of(exchange: Exchange) -> str:
@@ -102,9 +100,7 @@ SEND_EXAMPLE = Check(
 
 
 def _plan_accepted(ctx: PlanContext) -> Sequence[Case]:
-    payloads = draw(
-        strategies.valid_send_payloads(ctx.definition_key, ctx.allow_list), ctx.examples, ctx.seed
-    )
+    payloads = valid_sends(ctx, ctx.examples)
     cases = []
     for n, valid in enumerate(payloads, start=1):
         key = ctx.key(valid.message_key, f"ok{n}")
@@ -138,11 +134,9 @@ SEND_ACCEPTED = Check(
 
 def _plan_echo(ctx: PlanContext) -> Sequence[Case]:
     cases = []
-    base = draw(strategies.valid_send_payloads(ctx.definition_key, ctx.allow_list), 1, ctx.seed)[
-        0
-    ].json_body
+    base = valid_send(ctx).json_body
     # The classes carry the run's nonce themselves (the one-character key stays one character).
-    classes = strategies.message_key_classes(token=ctx.nonce)
+    classes = message_key_classes(ctx.nonce)
     for n, (name, key) in enumerate(classes.items(), 1):
         step = send_step(key, base, Expect.ACCEPT)
         description = f"messageKey with {name}"
@@ -172,9 +166,7 @@ DUPLICATE_MESSAGE_KEY = 109110
 
 
 def _plan_duplicate(ctx: PlanContext) -> Sequence[Case]:
-    valid = draw(
-        strategies.valid_send_payloads(ctx.definition_key, ctx.allow_list), 1, ctx.seed + 1
-    )[0]
+    valid = valid_send(ctx, offset=1)
     key = ctx.key(valid.message_key, "dup")
     first = send_step(key, valid.json_body, Expect.ACCEPT)
     again = send_step(key, valid.json_body, Expect.REJECT, rule_id="message-key-reused")

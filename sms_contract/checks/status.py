@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from urllib.parse import quote
 
-from sms_contract import strategies
+from sms_contract.checks.generated import valid_send
 from sms_contract.checks.model import Case, Check, Expect, Judgement, PlanContext, Step, send_step
 from sms_contract.checks.reading import read_send
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
-from sms_contract.sampling import draw
+from sms_contract.spec.endpoints import SEND_STATUS, message_path
 
-STATUS_OPERATION = "getSmsSendStatusForRecipient"
 STATUS_PAGE = (
     "https://developer.salesforce.com/docs/marketing/marketing-cloud/references/"
     "mc_rest_transactional_messaging_sms/getSMSSendStatusForRecipient.html"
@@ -24,18 +22,16 @@ EVENT_CATEGORIES = frozenset(
 
 def status_step(message_key: str, expect: Expect) -> Step:
     return Step(
-        operation_id=STATUS_OPERATION,
+        operation_id=SEND_STATUS,
         method="GET",
-        path="/messaging/v1/sms/messages/" + quote(message_key, safe=""),
+        path=message_path(message_key),
         expect=expect,
         message_key=message_key,
     )
 
 
 def _plan_after_send(ctx: PlanContext) -> Sequence[Case]:
-    valid = draw(
-        strategies.valid_send_payloads(ctx.definition_key, ctx.allow_list), 1, ctx.seed + 3
-    )[0]
+    valid = valid_send(ctx, offset=3)
     key = ctx.key(valid.message_key, "status")
     steps = (send_step(key, valid.json_body, Expect.ACCEPT), status_step(key, Expect.ACCEPT))
     return [Case("STATUS-AFTER-SEND#1", "STATUS-AFTER-SEND", "a send, then its status", steps)]
@@ -89,7 +85,7 @@ STATUS_AFTER_SEND = Check(
     ),
     plan=_plan_after_send,
     judge=_judge_after_send,
-    operations=frozenset({STATUS_OPERATION}),
+    operations=frozenset({SEND_STATUS}),
 )
 
 
@@ -140,7 +136,7 @@ STATUS_UNKNOWN_KEY = Check(
     ),
     plan=_plan_unknown,
     judge=_judge_unknown,
-    operations=frozenset({STATUS_OPERATION}),
+    operations=frozenset({SEND_STATUS}),
 )
 
 CHECKS = (STATUS_AFTER_SEND, STATUS_UNKNOWN_KEY)

@@ -1,14 +1,13 @@
 """One check per documented validation rule: an invalid payload is rejected, in either
-documented form. The rule table is sms_contract.rules; the payloads come from the generators;
+documented form. The rule table is sms_contract.spec.rules; the payloads come from the generators;
 whether a payload really is invalid is decided by the independent oracle, not by its label."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from sms_contract import strategies
+from sms_contract.checks.generated import invalid_sends
 from sms_contract.checks.model import (
-    SEND_OPERATION,
     Case,
     CaseJudge,
     Check,
@@ -17,16 +16,15 @@ from sms_contract.checks.model import (
     PlanContext,
     Planner,
     Step,
-    send_path,
     send_step,
 )
 from sms_contract.checks.oracle import spec_violations
 from sms_contract.checks.reading import Answer, read_send
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
-from sms_contract.rules import MESSAGE_KEY_MAX_LENGTH, RULES, Rule
-from sms_contract.sampling import draw
-from sms_contract.spec import load_spec
+from sms_contract.spec.endpoints import SEND_TO_ONE, message_path
+from sms_contract.spec.loading import load_spec
+from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, RULES, Rule
 
 CASES_PER_RULE = 3
 
@@ -43,16 +41,7 @@ def _planner(rule: Rule) -> Planner:
 
     def plan(ctx: PlanContext) -> Sequence[Case]:
         count = max(1, min(CASES_PER_RULE, ctx.examples))
-        generated = draw(
-            strategies.invalid_send_payloads(
-                ctx.definition_key,
-                ctx.allow_list,
-                unknown_definition_key=ctx.unknown_definition_key,
-                rules=[rule.id],
-            ),
-            count,
-            ctx.seed,
-        )
+        generated = invalid_sends(ctx, rule.id, count)
         cases = []
         for n, invalid in enumerate(generated, start=1):
             key = _key(ctx, invalid.message_key, f"{rule.id}{n}")
@@ -62,9 +51,9 @@ def _planner(rule: Rule) -> Planner:
                 steps.append(send_step(key, prior, Expect.ACCEPT))
             steps.append(
                 Step(
-                    operation_id=SEND_OPERATION,
+                    operation_id=SEND_TO_ONE,
                     method="POST",
-                    path=send_path(key),
+                    path=message_path(key),
                     expect=Expect.REJECT,
                     body=invalid.body,
                     content_type=invalid.content_type,

@@ -1,7 +1,7 @@
 """The reports of a run: JUnit XML, JSON, HTML and a Markdown summary.
 
-Each format is a pure ``render(result: RunResult) -> str`` in its own module; ``write_reports``
-is the only function here that touches the filesystem. Evidence in a ``RunResult`` is already
+Each format is a pure ``render(result: RunOutcome) -> str`` in its own module; ``write_reports``
+is the only function here that touches the filesystem. Evidence in a ``RunOutcome`` is already
 scrubbed, so no report can carry a secret.
 """
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sms_contract.errors import UsageError
-from sms_contract.outcomes import RunResult
+from sms_contract.outcomes import RunOutcome
 from sms_contract.reporting import html, json_report, junit, markdown
 
 
@@ -21,7 +21,7 @@ class Writer:
     """A report format: the file it is written to and the function that renders it."""
 
     filename: str
-    render: Callable[[RunResult], str]
+    render: Callable[[RunOutcome], str]
 
 
 WRITERS: dict[str, Writer] = {
@@ -34,7 +34,7 @@ ALL: tuple[str, ...] = tuple(WRITERS)
 
 
 def write_reports(
-    result: RunResult, directory: Path, formats: Iterable[str] = ALL
+    result: RunOutcome, directory: Path, formats: Iterable[str] = ALL
 ) -> dict[str, Path]:
     """Render ``formats`` and write them into ``directory`` (created if missing).
 

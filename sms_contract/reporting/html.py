@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from html import escape
 
-from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Verdict
+from sms_contract.outcomes import CheckOutcome, Evidence, Finding, RunOutcome, Verdict
 from sms_contract.reporting.presentation import (
     budget,
     counts_as_failure,
@@ -24,7 +24,7 @@ from sms_contract.reporting.presentation import (
 )
 
 
-def render(result: RunResult) -> str:
+def render(result: RunOutcome) -> str:
     """The run as one HTML5 document."""
     outcome = "FAILED" if result.violated else "PASSED"
     parts = [
@@ -55,7 +55,7 @@ def _e(text: object) -> str:
     return escape(printable(str(text)), quote=True)
 
 
-def _header(result: RunResult, outcome: str) -> str:
+def _header(result: RunOutcome, outcome: str) -> str:
     spent = result.spending
     facts = [
         ("Target", f"{_e(result.target)} <code>{_e(result.base_url)}</code>"),
@@ -80,14 +80,14 @@ def _header(result: RunResult, outcome: str) -> str:
     )
 
 
-def _outcome_sentence(result: RunResult) -> str:
+def _outcome_sentence(result: RunOutcome) -> str:
     failing = sum(1 for check in result.checks if counts_as_failure(check, result.strict))
     if failing:
         return f"{failing} of {len(result.checks)} documented claims did not hold."
     return f"every claim that ran held ({len(result.checks)} checks)."
 
 
-def _summary(result: RunResult) -> str:
+def _summary(result: RunOutcome) -> str:
     counts = " ".join(
         f'<span class="badge {verdict.value if result.count(verdict) else "none"}">'
         f"{result.count(verdict)} {verdict.value}</span>"
@@ -110,12 +110,12 @@ def _summary(result: RunResult) -> str:
     )
 
 
-def _badge(check: CheckResult, strict: bool) -> str:
+def _badge(check: CheckOutcome, strict: bool) -> str:
     css = "fail" if counts_as_failure(check, strict) else check.verdict.value
     return f'<span class="badge {css}">{_e(verdict_label(check, strict))}</span>'
 
 
-def _claim(check: CheckResult, strict: bool) -> str:
+def _claim(check: CheckOutcome, strict: bool) -> str:
     claim = check.claim
     source = (
         f'<a href="{_e(claim.source)}">{_e(claim.source)}</a>'

@@ -1,4 +1,4 @@
-"""The machine-readable report: everything in a ``RunResult``, in the stable structure that
+"""The machine-readable report: everything in a ``RunOutcome``, in the stable structure that
 ``docs/report-format.md`` documents (``format_version`` 1).
 
 Keys come in a fixed, documented order; the output is pure ASCII (anything else is a JSON
@@ -11,18 +11,18 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sms_contract.outcomes import CheckResult, Evidence, Finding, RunResult, Spending, Verdict
+from sms_contract.outcomes import CheckOutcome, Evidence, Finding, RunOutcome, Spending, Verdict
 from sms_contract.reporting.presentation import counts_as_failure
 
 FORMAT_VERSION = 1
 
 
-def render(result: RunResult) -> str:
+def render(result: RunOutcome) -> str:
     """The run as an indented JSON document ending with a newline."""
     return json.dumps(as_document(result), indent=2, ensure_ascii=True) + "\n"
 
 
-def as_document(result: RunResult) -> dict[str, Any]:
+def as_document(result: RunOutcome) -> dict[str, Any]:
     """The report as plain JSON values, before serialisation."""
     return {
         "format_version": FORMAT_VERSION,
@@ -42,7 +42,7 @@ def as_document(result: RunResult) -> dict[str, Any]:
     }
 
 
-def _summary(result: RunResult) -> dict[str, int]:
+def _summary(result: RunOutcome) -> dict[str, int]:
     counts = {"total": len(result.checks)}
     counts.update((verdict.value, result.count(verdict)) for verdict in Verdict)
     counts["counted_as_failures"] = sum(
@@ -62,7 +62,7 @@ def _spending(spending: Spending) -> dict[str, int | None]:
     }
 
 
-def _check(check: CheckResult, strict: bool) -> dict[str, Any]:
+def _check(check: CheckOutcome, strict: bool) -> dict[str, Any]:
     return {
         "id": check.check_id,
         "title": check.title,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from sms_contract.outcomes import CheckResult, Finding, RunResult, Verdict
+from sms_contract.outcomes import CheckOutcome, Finding, RunOutcome, Verdict
 from sms_contract.reporting.presentation import (
     category_slug,
     claim_text,
@@ -24,7 +24,7 @@ from sms_contract.reporting.presentation import (
 SUITE_NAME = "sms-contract"
 
 
-def render(result: RunResult) -> str:
+def render(result: RunOutcome) -> str:
     """The run as a JUnit XML document (one suite, one case per check)."""
     failures = sum(1 for check in result.checks if counts_as_failure(check, result.strict))
     counts = {
@@ -46,7 +46,7 @@ def render(result: RunResult) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def _properties(result: RunResult) -> list[tuple[str, str]]:
+def _properties(result: RunOutcome) -> list[tuple[str, str]]:
     spent = result.spending
     return [
         ("seed", str(result.seed)),
@@ -66,7 +66,7 @@ def _properties(result: RunResult) -> list[tuple[str, str]]:
     ]
 
 
-def _testcase(suite: ET.Element, check: CheckResult, strict: bool) -> None:
+def _testcase(suite: ET.Element, check: CheckOutcome, strict: bool) -> None:
     case = ET.SubElement(
         suite,
         "testcase",
@@ -90,7 +90,7 @@ def _testcase(suite: ET.Element, check: CheckResult, strict: bool) -> None:
         ET.SubElement(case, "system-out").text = _details(check, tuple(rest))
 
 
-def _message(check: CheckResult, shown: tuple[Finding, ...]) -> str:
+def _message(check: CheckOutcome, shown: tuple[Finding, ...]) -> str:
     """One plain-language line: the first finding, and how many more there are."""
     if not shown:
         return printable(f"{check.verdict.value}: {check.claim.text}")
@@ -98,7 +98,7 @@ def _message(check: CheckResult, shown: tuple[Finding, ...]) -> str:
     return printable(f"{shown[0].message}{more}")
 
 
-def _details(check: CheckResult, findings: tuple[Finding, ...]) -> str:
+def _details(check: CheckOutcome, findings: tuple[Finding, ...]) -> str:
     blocks = [claim_text(check), f"Cases run: {check.cases}"]
     blocks += [finding_text(f, n, len(findings)) for n, f in enumerate(findings, start=1)]
     return "\n\n".join(blocks) + "\n"

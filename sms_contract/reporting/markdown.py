@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from html import escape
 
-from sms_contract.outcomes import CheckResult, Finding, RunResult, Verdict
+from sms_contract.outcomes import CheckOutcome, Finding, RunOutcome, Verdict
 from sms_contract.reporting.presentation import (
     counts_as_failure,
     is_link,
@@ -28,7 +28,7 @@ _MARKDOWN = re.compile(r"[\\`*_\[\]~]")  # characters that would format prose
 _MAX_MESSAGES = 5  # per failing check; the HTML and JSON reports carry every finding
 
 
-def render(result: RunResult) -> str:
+def render(result: RunOutcome) -> str:
     """The run as GitHub-flavoured Markdown."""
     blocks = [_headline(result), _facts(result), _table(result)]
     failing = [check for check in ordered(result.checks) if counts_as_failure(check, result.strict)]
@@ -47,7 +47,7 @@ def render(result: RunResult) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def _headline(result: RunResult) -> str:
+def _headline(result: RunOutcome) -> str:
     failing = sum(1 for check in result.checks if counts_as_failure(check, result.strict))
     if failing:
         return (
@@ -57,7 +57,7 @@ def _headline(result: RunResult) -> str:
     return f"## ✅ sms-contract: PASSED: every claim that ran held ({len(result.checks)} checks)"
 
 
-def _facts(result: RunResult) -> str:
+def _facts(result: RunOutcome) -> str:
     counts = " · ".join(f"{result.count(v)} {v.value}" for v in Verdict)
     strict = " · strict: observations count as failures" if result.strict else ""
     return (
@@ -68,7 +68,7 @@ def _facts(result: RunResult) -> str:
     )
 
 
-def _table(result: RunResult) -> str:
+def _table(result: RunOutcome) -> str:
     rows = ["| Check | Title | Verdict |", "| --- | --- | --- |"]
     rows += [
         f"| {_cell(_code(check.check_id))} | {_cell(_text(check.title))} | "
@@ -78,18 +78,18 @@ def _table(result: RunResult) -> str:
     return "\n".join(rows)
 
 
-def _verdict(check: CheckResult, strict: bool) -> str:
+def _verdict(check: CheckOutcome, strict: bool) -> str:
     label = verdict_label(check, strict)
     if check.verdict is Verdict.SKIPPED and check.skip_reason:
         return f"{label}: {_text(check.skip_reason)}"
     return label
 
 
-def _icon(check: CheckResult, strict: bool) -> str:
+def _icon(check: CheckOutcome, strict: bool) -> str:
     return _ICONS[Verdict.FAIL] if counts_as_failure(check, strict) else _ICONS[check.verdict]
 
 
-def _failure(check: CheckResult, strict: bool) -> str:
+def _failure(check: CheckOutcome, strict: bool) -> str:
     claim = check.claim
     lines = [
         f"#### {_code(check.check_id)} {_text(check.title)}",
@@ -135,7 +135,7 @@ def _first_evidence(finding: Finding) -> str:
     return "\n".join(parts)
 
 
-def _observations(checks: list[CheckResult]) -> str:
+def _observations(checks: list[CheckOutcome]) -> str:
     lines: list[str] = []
     for check in checks:
         for finding in check.observations[:_MAX_MESSAGES]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from sms_contract.outcomes import Category, CheckResult, Finding, Spending, Verdict
+from sms_contract.outcomes import Category, CheckOutcome, Finding, Spending, Verdict
 
 # Failing claims first, then what the documentation does not settle, then the rest.
 _RANK = {Verdict.FAIL: 0, Verdict.OBSERVED: 1, Verdict.PASS: 2, Verdict.SKIPPED: 3}
@@ -21,17 +21,17 @@ _RANK = {Verdict.FAIL: 0, Verdict.OBSERVED: 1, Verdict.PASS: 2, Verdict.SKIPPED:
 _UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-def ordered(checks: Iterable[CheckResult]) -> list[CheckResult]:
+def ordered(checks: Iterable[CheckOutcome]) -> list[CheckOutcome]:
     """Checks with failures first, then observations, passes and skips; stable within each."""
     return sorted(checks, key=lambda check: _RANK[check.verdict])
 
 
-def counts_as_failure(check: CheckResult, strict: bool) -> bool:
+def counts_as_failure(check: CheckOutcome, strict: bool) -> bool:
     """A failed claim always counts; an observation counts only under ``--strict``."""
     return check.verdict is Verdict.FAIL or (strict and check.verdict is Verdict.OBSERVED)
 
 
-def shown_findings(check: CheckResult, strict: bool) -> tuple[Finding, ...]:
+def shown_findings(check: CheckOutcome, strict: bool) -> tuple[Finding, ...]:
     """The findings a failure report carries: violations, or observations promoted by strict."""
     if check.verdict is Verdict.FAIL:
         return check.failures
@@ -40,7 +40,7 @@ def shown_findings(check: CheckResult, strict: bool) -> tuple[Finding, ...]:
     return ()
 
 
-def verdict_label(check: CheckResult, strict: bool) -> str:
+def verdict_label(check: CheckOutcome, strict: bool) -> str:
     """The verdict in words, noting when ``--strict`` turns an observation into a failure."""
     if strict and check.verdict is Verdict.OBSERVED:
         return "observed (a failure under --strict)"
@@ -96,7 +96,7 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def claim_text(check: CheckResult) -> str:
+def claim_text(check: CheckOutcome) -> str:
     """The claim, its source and its quote as plain text."""
     lines = [
         f"Claim: {check.claim.text}",

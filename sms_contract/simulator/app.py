@@ -25,7 +25,7 @@ from sms_contract.simulator.faults import FaultSchedule
 from sms_contract.simulator.routes import Route, RouteName, resolve
 from sms_contract.simulator.state import Counters, Definition, State
 from sms_contract.simulator.wire import Reply, encode, error, not_authorized, not_found
-from sms_contract.transport import DropConnection
+from sms_contract.transports.wsgi import DropConnection
 
 Handler = Callable[[Call, World], Reply]
 

@@ -8,24 +8,16 @@ documentation is silent the default is named as a choice in the field's comment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import Any
 
 from sms_contract.errors import UsageError
+from sms_contract.spec.rules import RejectionForm
 
 DEFAULT_CLIENT_ID = "sms-contract-client"
 DEFAULT_CLIENT_SECRET = "sms-contract-secret"  # a public test value, not a secret
 DEFAULT_SCOPE = "sms_read sms_write sms_send tracking_events_read"
 DAY = 86_400.0
-
-
-class RejectionForm(StrEnum):
-    """Which documented form a RECIPIENT-scope rejection of a single send takes."""
-
-    HTTP = "http"
-    """HTTP 400 with ``{message, errorcode, documentation}``."""
-    ACCEPTED = "accepted"
-    """HTTP 202 with top-level ``errorcode`` 109001 and the error in ``responses[0]``."""
 
 
 class Deviation(Enum):
@@ -205,7 +197,7 @@ class SimulatorConfig:
 
     credentials: Credentials = field(default_factory=Credentials)
     definitions: tuple[DefinitionSeed, ...] = DEFAULT_DEFINITIONS
-    rejection_form: RejectionForm = RejectionForm.HTTP
+    rejection_form: RejectionForm = RejectionForm.HTTP_ERROR
     token_lifetime: float = 1200.0
     """Seconds a token really lives (docs: "Lifetime is 20 minutes")."""
     expires_in: int | None = None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sms_contract.rules import ERROR_HANDLING, RATE_LIMITED
 from sms_contract.simulator.config import Faults
 from sms_contract.simulator.wire import Reply, error
+from sms_contract.spec.rules import ERROR_HANDLING, RATE_LIMITED
 
 
 class FaultSchedule:

@@ -1,25 +1,28 @@
 """The simulator in-process, behind ``requests``, through the ``responses`` library.
 
 ``simulate(simulator)`` patches ``requests`` (as ``responses`` does) so that every request to
-the simulator's two base URLs is answered by the WSGI app, whatever its method: responses
-only dispatches to a registered method, so one registration matches every method itself.
-Every other host is refused with ``mock target is hermetic: <host> is not the simulator``,
-raised as a ``requests`` ``ConnectionError`` whose cause is a connection that was never made
-(``HttpTransport`` maps it to ``TransportError``). A response dropped by a fault is raised as
-the ``ConnectionError`` a real dropped connection gives (``ProtocolError`` from
-``RemoteDisconnected``), which ``HttpTransport`` maps to ``ResponseLost``.
+the simulator's two base URLs is answered by the WSGI app, whatever its method (``QUERY`` and
+``TRACE`` too). Every other host is refused by the **hermetic guard**: an
+``UnsafeTargetError`` saying ``mock target is hermetic: <origin> is not a host of the mock``,
+raised before anything is sent. The mock with recordings (:mod:`sms_contract.recordings.replay`)
+uses the same guard, so a refusal reads and exits the same with or without ``--cassette-dir``.
 
-The default base URLs use the reserved ``.invalid`` top-level domain, so they can never
-resolve, even if the patch were not in place.
+A response dropped by a fault is raised as the ``ConnectionError`` a real dropped connection
+gives (``ProtocolError`` from ``RemoteDisconnected``), which ``HttpTransport`` maps to
+``ResponseLost``. The default base URLs use the reserved ``.invalid`` top-level domain, so they
+can never resolve, even if the patch were not in place.
 
-``simulator_callback`` is the ``responses`` callback ``simulate`` registers, for callers that
-own the ``RequestsMock`` themselves (for instance as a cassette replayer's ``fallback``).
+``responses`` dispatches on the exact method and URL, and its default registry *consumes* the
+first of two registrations that both match a request; so each set of hosts is one entry that
+answers every method and path (``add_hosts``), and the guard is one more entry for every other
+host (``add_hermetic_guard``), added last.
 """
 
 from __future__ import annotations
 
 import http.client
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,88 +31,119 @@ import requests
 import responses
 import urllib3.exceptions
 
-from sms_contract.errors import ResponseLost
+from sms_contract.errors import ResponseLost, UnsafeTargetError, UsageError
 from sms_contract.exchange import HttpRequest
 from sms_contract.simulator.app import Simulator
-from sms_contract.transport import Timeouts, WsgiTransport
+from sms_contract.transports.base import Timeouts
+from sms_contract.transports.wsgi import WsgiTransport
 
 DEFAULT_REST_BASE_URL = "https://sim.rest.sms-contract.invalid"
 DEFAULT_AUTH_BASE_URL = "https://sim.auth.sms-contract.invalid"
-_ANY_URL = "https://sms-contract.invalid/"  # never compared: _EveryMethod matches everything
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+Reply = tuple[int, Mapping[str, str], bytes | str]
+"""What a ``responses`` callback returns: status, headers, body."""
+
+Answer = Callable[[requests.PreparedRequest], Reply]
+"""A ``responses`` callback: answers one request."""
 
 
-class HermeticRefusal(urllib3.exceptions.NewConnectionError):
-    """A request to a host that is not the simulator; no connection was attempted."""
+def origin(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, lower-cased, with the default port left out."""
+    parts = urlsplit(url)
+    if parts.scheme not in _DEFAULT_PORTS or not parts.hostname:
+        raise UsageError("a mock base URL must be an absolute http(s) URL with a host")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    shown = f":{port}" if port is not None and port != _DEFAULT_PORTS[parts.scheme] else ""
+    return f"{parts.scheme}://{parts.hostname.lower()}{shown}"
 
-    def __init__(self, host: str) -> None:
-        self.host = host
-        message = f"mock target is hermetic: {host} is not the simulator"
-        Exception.__init__(self, message)
-        self._message = message
 
-    def __str__(self) -> str:
-        return self._message
+def to_http_request(prepared: requests.PreparedRequest) -> HttpRequest:
+    """The ``requests`` request as our own ``HttpRequest`` value."""
+    return HttpRequest(
+        method=(prepared.method or "GET").upper(),
+        url=prepared.url or "",
+        headers=dict(prepared.headers),
+        body=_body_bytes(prepared.body),
+    )
 
 
-class _EveryMethod(responses.CallbackResponse):
-    """A callback registration that matches every method and every URL."""
+class _Hosts(responses.CallbackResponse):
+    """A ``responses`` entry for every method and path on a set of origins (or, with
+    ``inverted``, on every origin but those)."""
+
+    def __init__(
+        self, origins: Iterable[str], callback: Callable[[Any], Any], *, inverted: bool = False
+    ) -> None:
+        super().__init__("ANY", re.compile(".*"), callback, content_type=None)
+        self.origins = frozenset(origins)
+        self.inverted = inverted
 
     def matches(self, request: requests.PreparedRequest) -> tuple[bool, str]:
-        return True, ""
+        try:
+            inside = origin(str(request.url)) in self.origins
+        except UsageError:
+            inside = False
+        if inside != self.inverted:
+            return True, ""
+        return False, "another host"
 
 
-def _callback(
-    simulator: Simulator, hosts: frozenset[str]
-) -> Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]:
+def add_hosts(mock: responses.RequestsMock, answer: Answer, base_urls: Iterable[str]) -> None:
+    """Route every method and path on the hosts of ``base_urls`` to ``answer``.
+
+    Register nothing else in ``mock`` for these hosts: ``responses`` would consume one of two
+    overlapping entries.
+    """
+    mock.add(_Hosts({origin(url) for url in base_urls}, answer))
+
+
+def add_hermetic_guard(mock: responses.RequestsMock, base_urls: Iterable[str]) -> None:
+    """Refuse, with ``UnsafeTargetError``, every request to a host outside ``base_urls``.
+
+    Add it once, after every other entry, with the base URLs of all of them. The mock must
+    not assert that all entries fired (``assert_all_requests_are_fired=False``).
+    """
+    allowed = frozenset(origin(url) for url in base_urls)
+
+    def refuse(request: requests.PreparedRequest) -> Reply:
+        try:
+            where = origin(str(request.url))
+        except UsageError:
+            where = "a URL without an http(s) host"
+        raise UnsafeTargetError(
+            f"mock target is hermetic: {where} is not a host of the mock "
+            f"(hosts: {', '.join(sorted(allowed)) or 'none'}); nothing was sent"
+        )
+
+    mock.add(_Hosts(allowed, refuse, inverted=True))
+
+
+def simulator_callback(simulator: Simulator) -> Answer:
+    """The ``responses`` callback that answers every request with ``simulator`` (the caller
+    routes only the simulator's hosts to it). It does not ``advertise``."""
     transport = WsgiTransport(simulator)
 
-    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        url = str(request.url)
-        host = _authority(url)
-        if host not in hosts:
-            raise requests.exceptions.ConnectionError(HermeticRefusal(host), request=request)
-        outgoing = HttpRequest(
-            method=str(request.method),
-            url=url,
-            headers=dict(request.headers),
-            body=_body_bytes(request.body),
-        )
+    def answer(request: requests.PreparedRequest) -> Reply:
+        outgoing = to_http_request(request)
         try:
             response = transport.send(outgoing, Timeouts())
         except ResponseLost as exc:
-            disconnected = http.client.RemoteDisconnected(
-                "Remote end closed connection without response"
-            )
-            lost = urllib3.exceptions.ProtocolError("Connection aborted.", disconnected)
-            raise requests.exceptions.ConnectionError(lost, request=request) from exc
+            raise lost_connection(request) from exc
         body_out = b"" if outgoing.method == "HEAD" else response.body  # as on the wire
         return response.status, dict(response.headers), body_out
 
     return answer
 
 
-def simulator_callback(
-    simulator: Simulator,
-    *,
-    rest_base_url: str = DEFAULT_REST_BASE_URL,
-    auth_base_url: str = DEFAULT_AUTH_BASE_URL,
-) -> Callable[[requests.PreparedRequest], tuple[int, dict[str, str], bytes]]:
-    """The ``responses`` callback that answers with ``simulator`` for the two base URLs'
-    hosts and refuses every other host as ``simulate`` does. It does not ``advertise``."""
-    hosts = frozenset(_authority(url) for url in (rest_base_url, auth_base_url))
-    return _callback(simulator, hosts)
-
-
-def _authority(url: str) -> str:
-    """``host[:port]`` of a URL, lower-cased, without the scheme's default port."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    try:
-        port = parts.port
-    except ValueError:
-        return host
-    default = {"https": 443, "http": 80}.get(parts.scheme)
-    return f"{host}:{port}" if port is not None and port != default else host
+def lost_connection(request: requests.PreparedRequest) -> requests.exceptions.ConnectionError:
+    """The error ``requests`` raises when the connection closes before the response."""
+    disconnected = http.client.RemoteDisconnected("Remote end closed connection without response")
+    lost = urllib3.exceptions.ProtocolError("Connection aborted.", disconnected)
+    return requests.exceptions.ConnectionError(lost, request=request)
 
 
 def _body_bytes(body: Any) -> bytes | None:
@@ -127,16 +161,16 @@ def simulate(
     rest_base_url: str = DEFAULT_REST_BASE_URL,
     auth_base_url: str = DEFAULT_AUTH_BASE_URL,
 ) -> Iterator[responses.RequestsMock]:
-    """Serve ``simulator`` to every ``requests`` call made inside the block.
+    """Serve ``simulator`` to every ``requests`` call made inside the block; any other host is
+    refused (``UnsafeTargetError``).
 
     Yields the ``responses.RequestsMock`` (its ``calls`` list records every request). Token
     responses advertise ``rest_base_url`` as ``rest_instance_url`` while the block runs.
     """
-    callback = simulator_callback(
-        simulator, rest_base_url=rest_base_url, auth_base_url=auth_base_url
-    )
+    bases = [rest_base_url, auth_base_url]
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(_EveryMethod("*", _ANY_URL, callback, content_type=None))
+        add_hosts(mock, simulator_callback(simulator), bases)
+        add_hermetic_guard(mock, bases)
         simulator.advertise(rest_base_url)
         try:
             yield mock

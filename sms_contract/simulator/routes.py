@@ -16,6 +16,8 @@ from enum import StrEnum
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
+from sms_contract.spec.endpoints import MESSAGES_PATH
+
 
 class RouteName(StrEnum):
     TOKEN = "token"
@@ -36,7 +38,7 @@ ALLOWED: Mapping[RouteName, tuple[str, ...]] = {
 }
 
 _SMS = ("messaging", "v1", "sms")
-_MESSAGES_PREFIX = b"/messaging/v1/sms/messages/"
+_MESSAGES_PREFIX = MESSAGES_PATH.encode()
 
 
 @dataclass(frozen=True)

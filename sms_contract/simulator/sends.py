@@ -19,8 +19,7 @@ import re
 from typing import Any
 from urllib.parse import quote, unquote
 
-from sms_contract.rules import RESPONSES_HAS_ERRORS, Scope
-from sms_contract.simulator.config import Deviation, RejectionForm
+from sms_contract.simulator.config import Deviation
 from sms_contract.simulator.context import Call, World
 from sms_contract.simulator.state import Category, Message
 from sms_contract.simulator.validation import (
@@ -37,6 +36,7 @@ from sms_contract.simulator.wire import (
     not_found,
     request_id,
 )
+from sms_contract.spec.rules import RESPONSES_HAS_ERRORS, RejectionForm, Scope
 
 _DIGITS = re.compile(r"[0-9]{1,12}")
 DEFAULT_PAGE_SIZE = 50
@@ -196,7 +196,7 @@ def _key_taken(world: World) -> Known:
 
 
 def _reject_single(rejection: Rejection, key: str, form: RejectionForm) -> Reply:
-    if rejection.scope is Scope.REQUEST or form is RejectionForm.HTTP:
+    if rejection.scope is Scope.REQUEST or form is RejectionForm.HTTP_ERROR:
         return error(rejection.status, rejection.errorcode, rejection.message)
     item = {"messageKey": key, "errorcode": rejection.errorcode, "message": rejection.message}
     return Reply(202, _has_errors(1, 1, [item]))

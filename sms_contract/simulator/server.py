@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import ipaddress
 import json
 import socket
 import sys
@@ -25,8 +24,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from sms_contract.errors import UnsafeTargetError
+from sms_contract.exchange import is_loopback_host
 from sms_contract.simulator.wire import JSON_CONTENT_TYPE
-from sms_contract.transport import DropConnection, WsgiApp
+from sms_contract.transports.wsgi import DropConnection, WsgiApp
 
 IDLE_TIMEOUT = 5.0
 POLL_INTERVAL = 0.01
@@ -235,15 +235,6 @@ def _discard(stream: Any, length: int) -> None:
         length -= len(chunk)
 
 
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class ServerHandle:
     """A running server; a context manager that stops it on exit."""
 
@@ -288,7 +279,7 @@ def serve_in_thread(
     Port 0 picks a free port (read it from ``.base_url``). A host that is not loopback is
     refused unless ``allow_non_loopback``: the simulator has no TLS and well-known credentials.
     """
-    if not allow_non_loopback and not is_loopback(host):
+    if not allow_non_loopback and not is_loopback_host(host):
         raise UnsafeTargetError(
             f"refusing to serve the simulator on non-loopback host {host!r} "
             "(plain HTTP, well-known credentials); pass --allow-non-loopback to insist"

@@ -20,15 +20,12 @@ Choices where the documentation is silent, recorded here once:
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sms_contract.rules import MESSAGE_KEY_MAX_LENGTH, Scope, rule
 from sms_contract.simulator.wire import generated_message_key, rule_message
-
-_PHONE = re.compile(r"\+?[0-9]{8,15}")
+from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, MOBILE_NUMBER, Scope, rule
 
 Known = Callable[[str], bool]
 
@@ -118,7 +115,7 @@ def recipient_fields(recipient: dict[str, Any]) -> Rejection | None:
     to = recipient.get("to")
     if to is None or to == "":
         return Rejection.of("to-missing", "Invalid subscriber")
-    if not isinstance(to, str) or not _PHONE.fullmatch(to):
+    if not isinstance(to, str) or not MOBILE_NUMBER.fullmatch(to):
         return Rejection.of("to-invalid")
     contact_key = recipient.get("contactKey")
     if contact_key is None or contact_key == "":

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import Any
 
-from sms_contract.rules import ERROR_HANDLING, Rule
+from sms_contract.exchange import JSON_MEDIA_TYPE
+from sms_contract.spec.rules import ERROR_HANDLING, Rule
 
-JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+JSON_CONTENT_TYPE = f"{JSON_MEDIA_TYPE}; charset=utf-8"  # as the vendor's 429 example shows
 CENTRAL_STANDARD_TIME = timezone(timedelta(hours=-6), "CST")
 """Docs: "Time the event occured in Central Standard Time (no daylight savings)"."""
 
@@ -33,11 +34,6 @@ def error(status: int, errorcode: int, message: str, documentation: str = "") ->
     """The generic Marketing Cloud REST error: ``{message, errorcode, documentation}``."""
     body = {"message": message, "errorcode": errorcode, "documentation": documentation}
     return Reply(status, body)
-
-
-def rule_error(rule: Rule, detail: str | None = None) -> Reply:
-    """A rule's rejection as an HTTP error, in the ``MCMS_UTM_<name>: <detail>`` pattern."""
-    return error(rule.status, rule.errorcode, rule_message(rule, detail))
 
 
 def rule_message(rule: Rule, detail: str | None = None) -> str:

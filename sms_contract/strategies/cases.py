@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
-from sms_contract.rules import Rule
+from sms_contract.exchange import JSON_MEDIA_TYPE
+from sms_contract.spec.rules import Rule
 
-__all__ = ["JSON_CONTENT_TYPE", "InvalidSend", "SendCase", "wire"]
-
-JSON_CONTENT_TYPE: Final = "application/json"
+__all__ = ["InvalidSend", "SendCase", "wire"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +21,7 @@ class SendCase:
     message_key: str
     json_body: dict[str, Any] = field(repr=False)
     body: bytes = field(repr=False)
-    content_type: str = JSON_CONTENT_TYPE
+    content_type: str = JSON_MEDIA_TYPE
 
 
 @dataclass(frozen=True)

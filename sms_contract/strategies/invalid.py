@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from sms_contract.rules import RULES, RULES_BY_ID, Rule
+from sms_contract.spec.rules import RULES, RULES_BY_ID, Rule
 from sms_contract.strategies.cases import InvalidSend
 from sms_contract.strategies.keys import checked_keys
 from sms_contract.strategies.mutations import GENERATORS, MutationContext

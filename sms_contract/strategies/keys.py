@@ -9,8 +9,8 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from sms_contract.rules import MESSAGE_KEY_MAX_LENGTH
-from sms_contract.sms_text import utf16_length
+from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH
+from sms_contract.spec.sms_text import utf16_length
 from sms_contract.strategies.alphabets import PRINTABLE, SCALARS
 
 __all__ = ["checked_keys", "message_key_classes", "message_keys"]

@@ -1,6 +1,6 @@
 """content.message strategies: GSM-7 and UCS-2 texts clustered around the segment boundaries.
 
-The encoding rules themselves (tables, units, segments) are :mod:`sms_contract.sms_text`.
+The encoding rules themselves (tables, units, segments) are :mod:`sms_contract.spec.sms_text`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from sms_contract.sms_text import GSM7_ALL, GSM7_BASIC, GSM7_EXTENSION, utf16_length
+from sms_contract.spec.sms_text import GSM7_ALL, GSM7_BASIC, GSM7_EXTENSION, utf16_length
 
 __all__ = ["sms_messages"]
 

@@ -17,9 +17,10 @@ from typing import Any, Final
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from sms_contract.rules import MESSAGE_KEY_MAX_LENGTH, RULES_BY_ID
+from sms_contract.exchange import JSON_MEDIA_TYPE
+from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, RULES_BY_ID
 from sms_contract.strategies.alphabets import PRINTABLE
-from sms_contract.strategies.cases import JSON_CONTENT_TYPE, InvalidSend, wire
+from sms_contract.strategies.cases import InvalidSend, wire
 from sms_contract.strategies.recipients import contact_keys, phone_numbers
 
 __all__ = ["GENERATORS", "Generator", "MutationContext"]
@@ -99,7 +100,7 @@ def _json_type(value: Any) -> str:
 def _invalid(
     rule_id: str, key: str, value: Any, description: str, path: str, **extra: Any
 ) -> InvalidSend:
-    content_type = extra.pop("content_type", JSON_CONTENT_TYPE)
+    content_type = extra.pop("content_type", JSON_MEDIA_TYPE)
     return InvalidSend(
         RULES_BY_ID[rule_id], key, description, path, content_type, wire(value), value, **extra
     )
@@ -182,7 +183,7 @@ def _malformed_json(draw: st.DrawFn, ctx: MutationContext) -> InvalidSend:
         key,
         description,
         "body",
-        JSON_CONTENT_TYPE,
+        JSON_MEDIA_TYPE,
         text.encode(),
         None,
     )

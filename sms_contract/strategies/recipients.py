@@ -6,26 +6,16 @@ this module never generates one.
 
 from __future__ import annotations
 
-import re
 import string
 from collections.abc import Sequence
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from sms_contract.spec.rules import looks_deliverable
 from sms_contract.strategies.alphabets import PRINTABLE, SCALARS
 
-__all__ = ["attributes", "checked_allow_list", "contact_keys", "looks_deliverable", "phone_numbers"]
-
-_DELIVERABLE = re.compile(r"\+?[0-9]{8,15}")
-
-
-def looks_deliverable(value: object) -> bool:
-    """True if ``value`` could be taken for a mobile number: 8 to 15 ASCII digits, optional
-    leading ``+``. A JSON number (``int``, not ``bool``) is judged by its decimal text."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    return isinstance(value, str) and _DELIVERABLE.fullmatch(value) is not None
+__all__ = ["attributes", "checked_allow_list", "contact_keys", "phone_numbers"]
 
 
 def checked_allow_list(allow_list: Sequence[str]) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from sms_contract.checks.breadth import SPEC_BREADTH
 from sms_contract.checks.model import PlanContext
-from sms_contract.safety import looks_deliverable
+from sms_contract.spec.rules import looks_deliverable
 
 NUMBER = "15555551234"
 CONTEXT = PlanContext(seed=3, examples=5, definition_key="account-reset", allow_list=(NUMBER,))

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 import pytest
 
 from sms_contract.checks import CATALOGUE
-from sms_contract.outcomes import CheckResult, Verdict
-from sms_contract.runner import Runner, RunOptions, plan
-from sms_contract.simulator import Deviation, Faults, SimulatorConfig
-from sms_contract.targets import TargetSettings, open_target
+from sms_contract.outcomes import CheckOutcome, Verdict
+from sms_contract.run.planning import RunOptions, plan
+from sms_contract.run.runner import Runner
+from sms_contract.run.targets import TargetSettings, open_target
+from sms_contract.simulator.config import Deviation, Faults, SimulatorConfig
 
 SEED = 20240611
 NUMBER = "15555551234"
@@ -186,7 +187,7 @@ TABLE: dict[str, Row] = {
 }
 
 
-def run_alone(check_id: str, simulator: SimulatorConfig) -> CheckResult:
+def run_alone(check_id: str, simulator: SimulatorConfig) -> CheckOutcome:
     """The result of running just ``check_id`` against the mock backed by ``simulator``."""
     options = RunOptions(
         seed=SEED,

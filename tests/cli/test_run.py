@@ -17,14 +17,10 @@ from typing import Any
 import pytest
 
 from sms_contract.checks import CATALOGUE
-from sms_contract.cli import main
-from sms_contract.simulator import (
-    Credentials,
-    Deviation,
-    Simulator,
-    SimulatorConfig,
-    serve_in_thread,
-)
+from sms_contract.cli.main import main
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.config import Credentials, Deviation, SimulatorConfig
+from sms_contract.simulator.server import serve_in_thread
 from sms_contract.testing import TokenTap
 
 NUMBER = "15555551234"

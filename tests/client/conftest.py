@@ -8,8 +8,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from sms_contract.client import SmsClient
-from sms_contract.config import ClientConfig, RetryPolicy
+from sms_contract.client.config import ClientConfig, RetryPolicy
+from sms_contract.client.sms_client import SmsClient
 from sms_contract.exchange import HttpRequest, HttpResponse
 from sms_contract.testing import (
     FakeClock,

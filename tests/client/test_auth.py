@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from sms_contract.client import SmsClient
-from sms_contract.config import ClientConfig
+from sms_contract.client.config import ClientConfig
+from sms_contract.client.results import Accepted, Rejected
+from sms_contract.client.sms_client import SmsClient
 from sms_contract.errors import (
     ApiError,
     AuthenticationError,
@@ -16,7 +17,6 @@ from sms_contract.errors import (
     UsageError,
 )
 from sms_contract.exchange import HttpRequest, HttpResponse
-from sms_contract.results import Accepted, Rejected
 from sms_contract.testing import FakeClock, FakeTransport, json_response, token_response
 
 from .conftest import AUTH, CLIENT_ID, PAYLOAD, SECRET, Tokens, accept, credentials, rest_requests
@@ -245,8 +245,8 @@ class TestTokenEndpointErrors:
         body = {"error": f"x{SECRET}", "error_description": f"bad secret {SECRET}"}
         error = self.refuse(make_client, json_response(401, body))
         assert str(error) == (
-            "the token endpoint refused the credentials: HTTP 401, error x<redacted> "
-            "(bad secret <redacted>)"
+            "the token endpoint refused the credentials: HTTP 401, error x<secret-1> "
+            "(bad secret <secret-1>)"
         )
 
     def test_a_body_without_error_code_says_so(self, make_client):

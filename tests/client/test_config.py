@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms_contract.config import (
+from sms_contract.client.config import (
     ClientConfig,
     RetryPolicy,
     normalise_instance_url,

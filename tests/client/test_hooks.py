@@ -6,8 +6,9 @@ import logging
 
 import pytest
 
-from sms_contract.client import ExchangeObserver, SmsClient
-from sms_contract.config import ClientConfig
+from sms_contract.client.config import ClientConfig
+from sms_contract.client.retrying import ExchangeObserver
+from sms_contract.client.sms_client import SmsClient
 from sms_contract.errors import ApiError, ResponseLost, UnsafeTargetError
 from sms_contract.exchange import Exchange, HttpRequest
 from sms_contract.testing import FakeTransport, Handler, json_response

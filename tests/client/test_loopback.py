@@ -10,10 +10,10 @@ from typing import ClassVar
 
 import pytest
 
-from sms_contract.client import SmsClient
-from sms_contract.config import ClientConfig
-from sms_contract.results import Accepted
-from sms_contract.transport import HttpTransport
+from sms_contract.client.config import ClientConfig
+from sms_contract.client.results import Accepted
+from sms_contract.client.sms_client import SmsClient
+from sms_contract.transports.http import HttpTransport
 
 # "." and ".." are sent as %2E and %2E%2E: the transport keeps requests from un-escaping them
 # into dot segments.

@@ -6,10 +6,11 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
-from sms_contract.config import RetryPolicy
+from sms_contract.client.config import RetryPolicy
+from sms_contract.client.results import Accepted, Rejected
 from sms_contract.errors import ApiError, ResponseLost, TransportError
 from sms_contract.exchange import HttpRequest, HttpResponse
-from sms_contract.results import Accepted, Rejected, RejectionForm
+from sms_contract.spec.rules import RejectionForm
 from sms_contract.testing import json_response
 
 from .conftest import PAYLOAD, PHONE, accept, credentials, rest_requests

@@ -8,17 +8,17 @@ from urllib.parse import unquote
 
 import pytest
 
-from sms_contract.client import encode_path_segment
-from sms_contract.errors import ApiError, UsageError
-from sms_contract.exchange import HttpResponse
-from sms_contract.results import (
+from sms_contract.client.results import (
     Accepted,
     BatchResult,
     RecipientError,
     Rejected,
-    RejectionForm,
     errorcode_of,
 )
+from sms_contract.errors import ApiError, UsageError
+from sms_contract.exchange import HttpResponse
+from sms_contract.spec.endpoints import encode_path_segment
+from sms_contract.spec.rules import RejectionForm
 from sms_contract.testing import json_response
 
 from .conftest import PAYLOAD, PHONE, rest_requests

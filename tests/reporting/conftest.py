@@ -11,11 +11,11 @@ import pytest
 from sms_contract.exchange import HttpRequest, HttpResponse
 from sms_contract.outcomes import (
     Category,
-    CheckResult,
+    CheckOutcome,
     Claim,
     Evidence,
     Finding,
-    RunResult,
+    RunOutcome,
     Spending,
     Verdict,
 )
@@ -79,7 +79,7 @@ def check(
     skip_reason: str | None = None,
     documented: bool = True,
     category: Category = Category.STATUS,
-) -> CheckResult:
+) -> CheckOutcome:
     """A check result with a claim sourced from the send page."""
     claim = Claim(
         text=f"claim of {check_id}",
@@ -88,7 +88,7 @@ def check(
         documented=documented,
     )
     cases = 0 if verdict is Verdict.SKIPPED else 3
-    return CheckResult(
+    return CheckOutcome(
         check_id, title, category, claim, verdict, cases, findings, skip_reason, duration=0.25
     )
 
@@ -98,8 +98,8 @@ def make_run(
     strict: bool = False,
     fail_message: str = "messageKey was not echoed: sent 'key-1', got 'other'",
     title: str = "Echoes the messageKey",
-    extra: tuple[CheckResult, ...] = (),
-) -> RunResult:
+    extra: tuple[CheckOutcome, ...] = (),
+) -> RunOutcome:
     """A run of four checks: one pass, one fail with evidence, one observed, one skipped."""
     scrubber = Scrubber(known_secrets=[CLIENT_SECRET, TOKEN])
     token = token_exchange(scrubber)
@@ -132,7 +132,7 @@ def make_run(
         ),
         *extra,
     )
-    return RunResult(
+    return RunOutcome(
         tool_version="0.1.0",
         spec_sha256="ab" * 32,
         target="mock",
@@ -149,12 +149,12 @@ def make_run(
 
 
 @pytest.fixture
-def run() -> RunResult:
+def run() -> RunOutcome:
     """The sample run, not strict."""
     return make_run()
 
 
 @pytest.fixture
-def make() -> Callable[..., RunResult]:
+def make() -> Callable[..., RunOutcome]:
     """The factory, for tests that need a variation of the sample run."""
     return make_run

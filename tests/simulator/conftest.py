@@ -10,19 +10,15 @@ from urllib.parse import quote
 import pytest
 
 from sms_contract.exchange import HttpRequest, HttpResponse
-from sms_contract.simulator import (
-    DEFAULT_AUTH_BASE_URL,
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_REST_BASE_URL,
-    ManualClock,
-    Simulator,
-    SimulatorConfig,
-    serve_in_thread,
-    simulate,
-)
-from sms_contract.spec import load_spec
-from sms_contract.transport import HttpTransport, Timeouts, Transport, WsgiTransport
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.clock import ManualClock
+from sms_contract.simulator.config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SimulatorConfig
+from sms_contract.simulator.inprocess import DEFAULT_AUTH_BASE_URL, DEFAULT_REST_BASE_URL, simulate
+from sms_contract.simulator.server import serve_in_thread
+from sms_contract.spec.loading import load_spec
+from sms_contract.transports.base import Timeouts, Transport
+from sms_contract.transports.http import HttpTransport
+from sms_contract.transports.wsgi import WsgiTransport
 
 # The reference page's example request, as the spec records it.
 DOCUMENTED_EXAMPLE: dict[str, Any] = load_spec().example("sendSmsToSingleRecipient", "request")

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from sms_contract.rules import ERROR_HANDLING
-from sms_contract.simulator import Credentials, Deviation, Faults, ManualClock
+from sms_contract.simulator.clock import ManualClock
+from sms_contract.simulator.config import Credentials, Deviation, Faults
+from sms_contract.spec.rules import ERROR_HANDLING
 from tests.simulator.conftest import DEFINITIONS, Api
 
 NOT_AUTHORIZED = {"documentation": ERROR_HANDLING, "errorcode": 0, "message": "Not Authorized"}

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sms_contract.simulator import Simulator
+from sms_contract.simulator.app import Simulator
 from tests.simulator.conftest import MESSAGES, Api
 
 

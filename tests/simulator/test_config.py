@@ -7,15 +7,11 @@ import threading
 import pytest
 
 from sms_contract.errors import UsageError
-from sms_contract.simulator import (
-    DEFAULT_DEFINITIONS,
-    Credentials,
-    ManualClock,
-    Simulator,
-    SimulatorConfig,
-    serve_in_thread,
-)
-from sms_contract.transport import HttpTransport
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.clock import ManualClock
+from sms_contract.simulator.config import DEFAULT_DEFINITIONS, Credentials, SimulatorConfig
+from sms_contract.simulator.server import serve_in_thread
+from sms_contract.transports.http import HttpTransport
 from tests.simulator.conftest import Api
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from sms_contract.simulator import ManualClock
+from sms_contract.simulator.clock import ManualClock
 from tests.simulator.conftest import DEFINITIONS, Api, payload
 
 NEW: dict[str, Any] = {

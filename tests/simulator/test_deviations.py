@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from sms_contract.errors import UsageError
-from sms_contract.simulator import Deviation, Faults, ManualClock, Simulator, SimulatorConfig
-from sms_contract.transport import WsgiTransport
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.clock import ManualClock
+from sms_contract.simulator.config import Deviation, Faults, SimulatorConfig
+from sms_contract.transports.wsgi import WsgiTransport
 from tests.simulator.conftest import DEFINITIONS, Api, payload, recipient
 
 Probe = Callable[[Api, Simulator], Any]

@@ -9,9 +9,13 @@ import pytest
 import urllib3.exceptions
 
 from sms_contract.errors import ResponseLost, UsageError
-from sms_contract.rules import ERROR_HANDLING
-from sms_contract.simulator import Faults, Simulator, serve_in_thread, simulate
-from sms_contract.transport import HttpTransport, WsgiTransport
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.config import Faults
+from sms_contract.simulator.inprocess import simulate
+from sms_contract.simulator.server import serve_in_thread
+from sms_contract.spec.rules import ERROR_HANDLING
+from sms_contract.transports.http import HttpTransport
+from sms_contract.transports.wsgi import WsgiTransport
 from tests.simulator.conftest import DEFINITIONS, Api
 
 

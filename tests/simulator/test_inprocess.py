@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 import requests
 
-from sms_contract.errors import ResponseLost, TransportError
+from sms_contract.errors import UnsafeTargetError
 from sms_contract.exchange import HttpRequest
-from sms_contract.simulator import (
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.inprocess import (
     DEFAULT_AUTH_BASE_URL,
     DEFAULT_REST_BASE_URL,
-    HermeticRefusal,
-    Simulator,
     simulate,
 )
-from sms_contract.transport import HttpTransport, Timeouts
+from sms_contract.transports.base import Timeouts
+from sms_contract.transports.http import HttpTransport
 from tests.simulator.conftest import Api
 
 
@@ -25,21 +25,24 @@ def test_default_base_urls_can_never_resolve() -> None:
 
 
 def test_other_hosts_are_refused_with_a_clear_message(simulator: Simulator) -> None:
-    """A request to any other host fails naming the host, without touching the network."""
-    with simulate(simulator), pytest.raises(requests.exceptions.ConnectionError) as refused:
+    """A request to any other host fails naming the host and the mock's hosts, before
+    anything is sent: a live-safety refusal (exit 2), the same as the mock with recordings."""
+    with simulate(simulator), pytest.raises(UnsafeTargetError) as refused:
         requests.get("https://api.example.com/v1", timeout=1)
-    assert str(refused.value) == "mock target is hermetic: api.example.com is not the simulator"
-    assert isinstance(refused.value.args[0], HermeticRefusal)
+    assert str(refused.value) == (
+        "mock target is hermetic: https://api.example.com is not a host of the mock (hosts: "
+        f"{DEFAULT_AUTH_BASE_URL}, {DEFAULT_REST_BASE_URL}); nothing was sent"
+    )
+    assert refused.value.exit_code == 2
 
 
 def test_refused_host_is_not_sent_for_http_transport(simulator: Simulator) -> None:
-    """HttpTransport reports a refused host as unreachable, not as a lost response."""
+    """HttpTransport lets the refusal through as it is: nothing was sent, nothing was lost."""
     transport = HttpTransport()
-    with simulate(simulator), pytest.raises(TransportError) as refused:
+    with simulate(simulator), pytest.raises(UnsafeTargetError) as refused:
         transport.send(HttpRequest("POST", "https://example.com/v2/token"), Timeouts())
     transport.close()
-    assert not isinstance(refused.value, ResponseLost)
-    assert "example.com is not the simulator" in str(refused.value.__cause__)
+    assert "https://example.com is not a host of the mock" in str(refused.value)
 
 
 def test_token_advertises_the_rest_base_url_while_simulating(simulator: Simulator) -> None:
@@ -97,34 +100,3 @@ def test_streamed_body_is_read(simulator: Simulator) -> None:
             timeout=5,
         )
     assert response.status_code == 200
-
-
-def test_public_names_are_exported() -> None:
-    """The package re-exports exactly its public API."""
-    import sms_contract.simulator as package
-
-    assert sorted(package.__all__) == sorted(
-        [
-            "DEFAULT_AUTH_BASE_URL",
-            "DEFAULT_CLIENT_ID",
-            "DEFAULT_CLIENT_SECRET",
-            "DEFAULT_DEFINITIONS",
-            "DEFAULT_REST_BASE_URL",
-            "Clock",
-            "Counters",
-            "Credentials",
-            "DefinitionSeed",
-            "Deviation",
-            "Faults",
-            "HermeticRefusal",
-            "ManualClock",
-            "RejectionForm",
-            "ServerHandle",
-            "Simulator",
-            "SimulatorConfig",
-            "SystemClock",
-            "serve_in_thread",
-            "simulate",
-        ]
-    )
-    assert all(hasattr(package, name) for name in package.__all__)

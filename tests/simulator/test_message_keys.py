@@ -10,7 +10,8 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from sms_contract.simulator import ManualClock, Simulator
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.clock import ManualClock
 from tests.simulator.conftest import DOCUMENTED_EXAMPLE, MESSAGES, SPECIAL_KEYS, Api, payload
 
 DAY = 86_400.0

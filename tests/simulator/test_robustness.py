@@ -14,8 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sms_contract.exchange import HttpRequest
-from sms_contract.simulator import ManualClock, Simulator, serve_in_thread
-from sms_contract.transport import Timeouts, WsgiTransport
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.clock import ManualClock
+from sms_contract.simulator.server import serve_in_thread
+from sms_contract.transports.base import Timeouts
+from sms_contract.transports.wsgi import WsgiTransport
 from tests.simulator.conftest import DEFINITIONS, DOCUMENTED_EXAMPLE, MESSAGES, Api
 
 PREFIXES = [

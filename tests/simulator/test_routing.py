@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sms_contract.simulator import Simulator
+from sms_contract.simulator.app import Simulator
 from tests.simulator.conftest import Api
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY", "CONNECT"]

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 
 from sms_contract.exchange import HttpResponse
-from sms_contract.rules import RESPONSES_HAS_ERRORS, RULES, Rule, Scope
-from sms_contract.simulator import ManualClock, RejectionForm, Simulator
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.clock import ManualClock
+from sms_contract.spec.rules import RESPONSES_HAS_ERRORS, RULES, RejectionForm, Rule, Scope
 from tests.simulator.conftest import Api, payload, recipient
 
 KEY = "f4fe74b7-c3c0-4e5a-9f49-b63a641109a2"
@@ -56,7 +57,7 @@ def test_every_rule_has_a_breaking_request() -> None:
 def _assert_rejected(response: HttpResponse, rule: Rule, form: RejectionForm, key: str) -> None:
     body = response.json()
     prefix = f"MCMS_UTM_{rule.error_name}: "
-    if rule.scope is Scope.REQUEST or form is RejectionForm.HTTP:
+    if rule.scope is Scope.REQUEST or form is RejectionForm.HTTP_ERROR:
         assert response.status == rule.status
         assert sorted(body) == ["documentation", "errorcode", "message"]
         assert body["errorcode"] == rule.errorcode

@@ -14,12 +14,16 @@ import time
 
 import pytest
 
+from sms_contract.cli.serve import config_from, register, serve_command
 from sms_contract.errors import UnsafeTargetError
 from sms_contract.exchange import HttpRequest
-from sms_contract.simulator import Deviation, Faults, RejectionForm, Simulator, serve_in_thread
-from sms_contract.simulator.serve import config_from, register, serve_command
-from sms_contract.simulator.server import is_loopback
-from sms_contract.transport import HttpTransport, Timeouts
+from sms_contract.exchange import is_loopback_host as is_loopback
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.config import Deviation, Faults
+from sms_contract.simulator.server import serve_in_thread
+from sms_contract.spec.rules import RejectionForm
+from sms_contract.transports.base import Timeouts
+from sms_contract.transports.http import HttpTransport
 
 TOKEN_REQUEST = {
     "grant_type": "client_credentials",
@@ -81,7 +85,7 @@ def test_ctrl_c_stops_the_server_with_exit_0() -> None:
     """SIGINT ends `serve` with exit code 0 and no traceback."""
     script = (
         "import argparse, sys\n"
-        "from sms_contract.simulator.serve import register\n"
+        "from sms_contract.cli.serve import register\n"
         "parser = argparse.ArgumentParser()\n"
         "register(parser.add_subparsers())\n"
         "args = parser.parse_args(['serve', '--port', '0'])\n"
@@ -169,7 +173,7 @@ def test_flags_configure_faults_form_and_deviations() -> None:
         "my-id",
         "my-secret",
     )
-    assert config.rejection_form is RejectionForm.ACCEPTED
+    assert config.rejection_form is RejectionForm.ACCEPTED_WITH_ERRORS
     assert config.faults == Faults(
         latency=0.5, rate_limit_every=3, retry_after=9, error_every=4, drop_response_every=5
     )

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sms_contract.simulator import ManualClock
+from sms_contract.simulator.clock import ManualClock
 from tests.simulator.conftest import MESSAGES, Api, payload, recipient
 
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{1,3}")

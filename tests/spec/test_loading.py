@@ -6,9 +6,9 @@ import hashlib
 
 import pytest
 
-import sms_contract.spec as spec_module
+import sms_contract.spec.loading as spec_module
 from sms_contract.errors import SpecError
-from sms_contract.spec import load_spec, spec_path
+from sms_contract.spec.loading import load_spec, spec_path
 
 MINIMAL = """\
 openapi: 3.1.0

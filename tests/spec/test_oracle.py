@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from sms_contract.spec import SchemaIssue, load_spec
+from sms_contract.spec.issues import SchemaIssue
+from sms_contract.spec.loading import load_spec
 
 SPEC = load_spec()
 SEND = "sendSmsToSingleRecipient"

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from sms_contract.spec import load_spec
+from sms_contract.spec.loading import load_spec
 
 SPEC = load_spec()
 

@@ -6,7 +6,7 @@ import pytest
 import schemathesis
 from hypothesis import given, settings
 
-from sms_contract.spec import load_spec, spec_path
+from sms_contract.spec.loading import load_spec, spec_path
 
 SPEC = load_spec()
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from openapi_spec_validator import validate
 
-from sms_contract.rules import RULES
-from sms_contract.spec import Reading, load_spec
+from sms_contract.spec.loading import load_spec
+from sms_contract.spec.model import Reading
+from sms_contract.spec.rules import RULES
 
 SPEC = load_spec()
 

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms_contract.rules import RULES, rule
-from sms_contract.sampling import draw
-from sms_contract.strategies import InvalidSend, invalid_send_payloads, looks_deliverable
+from sms_contract.spec.rules import RULES, looks_deliverable, rule
+from sms_contract.strategies.cases import InvalidSend
+from sms_contract.strategies.invalid import invalid_send_payloads
+from sms_contract.strategies.sampling import draw
 
 DEFINITION_KEY = "sms-contract-definition"
 UNKNOWN_KEY = "sms-contract-unknown-definition"

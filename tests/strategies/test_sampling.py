@@ -7,8 +7,8 @@ import warnings
 import pytest
 from hypothesis import strategies as st
 
-from sms_contract.sampling import draw
-from sms_contract.strategies import valid_send_payloads
+from sms_contract.strategies.sampling import draw
+from sms_contract.strategies.valid import valid_send_payloads
 
 ALLOW_LIST = ("15555550100",)
 

@@ -7,15 +7,15 @@ import re
 import pytest
 from hypothesis import given, settings
 
-from sms_contract.sampling import draw
-from sms_contract.strategies import (
+from sms_contract.spec.sms_text import (
     GSM7_BASIC,
     GSM7_EXTENSION,
     is_gsm7,
     message_units,
     segment_count,
-    sms_messages,
 )
+from sms_contract.strategies.messages import sms_messages
+from sms_contract.strategies.sampling import draw
 
 FAST = settings(max_examples=15, deadline=None, derandomize=True, database=None)
 

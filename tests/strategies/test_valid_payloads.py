@@ -10,17 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms_contract.sampling import draw
-from sms_contract.strategies import (
-    SendCase,
-    attributes,
-    contact_keys,
-    looks_deliverable,
-    message_key_classes,
-    message_keys,
-    phone_numbers,
-    valid_send_payloads,
-)
+from sms_contract.spec.rules import looks_deliverable
+from sms_contract.strategies.cases import SendCase
+from sms_contract.strategies.keys import message_key_classes, message_keys
+from sms_contract.strategies.recipients import attributes, contact_keys, phone_numbers
+from sms_contract.strategies.sampling import draw
+from sms_contract.strategies.valid import valid_send_payloads
 
 DEFINITION_KEY = "sms-contract-definition"
 ALLOW_LIST = ("15555550100", "+447700900123")

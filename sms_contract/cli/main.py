@@ -1,0 +1,105 @@
+"""The ``sms-contract`` command: parse arguments, hand over to a subcommand, map errors to exit
+codes. Printing is the CLI's alone: only this package (``sms_contract.cli``) prints.
+
+Exit codes: 0 every claim holds; 1 at least one violation; 2 usage or configuration error;
+3 target unreachable or harness failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from sms_contract import __version__
+from sms_contract.errors import SmsContractError
+
+DESCRIPTION = """\
+Contract tests and conformance checks for the Salesforce Marketing Cloud Transactional
+Messaging SMS API (POST /messaging/v1/sms/messages/{messageKey} and its neighbours).
+"""
+
+EPILOG = """\
+exit codes:
+  0  every checked claim holds
+  1  at least one documented claim was violated
+  2  usage or configuration error (the message says what to fix)
+  3  target unreachable, or the harness itself failed
+
+Run 'sms-contract COMMAND --help' for the options of one command.
+"""
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"sms-contract: error: {message}\n(run '{self.prog} --help' for usage)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="sms-contract",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"sms-contract {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for register in _commands():
+        register(commands)
+    return parser
+
+
+def _commands() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
+    """Each entry adds one subcommand to the parser and sets ``handler`` on its namespace."""
+    from sms_contract.cli import checks, diff_spec, drift, fidelity, record, run, serve
+
+    return [
+        run.register,
+        checks.register,
+        record.register,
+        fidelity.register,
+        drift.register,
+        serve.register,
+        diff_spec.register,
+    ]
+
+
+def _keep_hypothesis_out_of_the_working_directory() -> None:
+    """Hypothesis caches into ./.hypothesis by default; a command-line tool must not litter
+    the directory it is run from, so its cache goes to the user's cache directory. Hypothesis
+    itself is not imported for this (``--help`` and ``checks`` never load it): it reads the
+    variable when it first needs its directory."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    directory = cache / "sms-contract" / "hypothesis"
+    configuration = sys.modules.get("hypothesis.configuration")
+    if configuration is not None:  # already loaded (main() called in-process): tell it
+        configuration.set_hypothesis_home_dir(directory)
+    else:
+        os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(directory)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _keep_hypothesis_out_of_the_working_directory()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 2
+    try:
+        return handler(args)
+    except SmsContractError as exc:
+        print(f"sms-contract: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("sms-contract: interrupted", file=sys.stderr)
+        return 130

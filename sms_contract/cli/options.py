@@ -1,0 +1,109 @@
+"""The flags several commands share: the target (run, record, drift) and whole numbers."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from sms_contract.run.targets import (
+    DEFAULT_DEFINITION_KEY,
+    DOCUMENTED_NUMBER,
+    LIVE_MAX_REQUESTS,
+    LIVE_MAX_SENDS,
+    TargetKind,
+    TargetSettings,
+)
+
+
+def add_target_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    cassette_help: str = "mock: replay these recordings first, the simulator answering the rest",
+    cassette_required: bool = False,
+) -> None:
+    """The connection flags shared by run, record and drift (``--cassette-dir`` means where
+    recordings are replayed from, written to, or compared with: the caller says which)."""
+    parser.add_argument(
+        "--target",
+        choices=[kind.value for kind in TargetKind],
+        default=TargetKind.MOCK.value,
+        help="mock: hermetic, in-process (default); live: a tenant, or any server via --base-url",
+    )
+    parser.add_argument("--base-url", metavar="URL", help="REST base URL (live)")
+    parser.add_argument("--auth-url", metavar="URL", help="auth base URL for /v2/token (live)")
+    parser.add_argument(
+        "--definition-key",
+        metavar="KEY",
+        help=f"send definition to use (mock default: {DEFAULT_DEFINITION_KEY}; required live)",
+    )
+    parser.add_argument(
+        "--to",
+        action="append",
+        default=[],
+        metavar="NUMBER",
+        help="allow-listed recipient (repeatable; required live; mock default: the documented "
+        f"example {DOCUMENTED_NUMBER})",
+    )
+    parser.add_argument(
+        "--max-sends",
+        type=non_negative,
+        metavar="N",
+        help=f"most accepted sends (live default: {LIVE_MAX_SENDS}; mock: unbounded)",
+    )
+    parser.add_argument(
+        "--max-requests",
+        type=positive,
+        metavar="N",
+        help=f"most requests in all (live default: {LIVE_MAX_REQUESTS}; mock: unbounded)",
+    )
+    parser.add_argument(
+        "--allow-tenant-changes",
+        action="store_true",
+        help="live: allow checks that create, update or delete definitions or purge queues",
+    )
+    parser.add_argument(
+        "--retries",
+        type=non_negative,
+        metavar="N",
+        help="retries of a request after a 429, a 5xx or a connection error, with backoff "
+        "2, 4, 8 s (default: 3)",
+    )
+    parser.add_argument(
+        "--cassette-dir",
+        type=Path,
+        metavar="DIR",
+        required=cassette_required,
+        help=cassette_help,
+    )
+
+
+def settings_from(args: argparse.Namespace) -> TargetSettings:
+    return TargetSettings(
+        kind=TargetKind(args.target),
+        base_url=args.base_url,
+        auth_url=args.auth_url,
+        definition_key=args.definition_key,
+        allow_list=tuple(args.to),
+        max_sends=args.max_sends,
+        max_requests=args.max_requests,
+        allow_tenant_changes=args.allow_tenant_changes,
+        cassette_dir=args.cassette_dir,
+        retries=args.retries,
+    )
+
+
+def positive(text: str) -> int:
+    value = non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value

@@ -1,0 +1,187 @@
+"""``sms-contract serve``: the simulator on a loopback port, as a local sandbox double.
+
+``register(subparsers)`` adds the subcommand; its handler prints a banner (the base URL, the
+credentials, how to point ``sms-contract run`` at it) and serves until Ctrl-C, then exits 0.
+The client secret is printed only when it is the built-in public test value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from typing import Any, TextIO
+
+from sms_contract.client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from sms_contract.run.targets import DOCUMENTED_NUMBER
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.config import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    Credentials,
+    Deviation,
+    Faults,
+    SimulatorConfig,
+)
+from sms_contract.simulator.server import ServerHandle, serve_in_thread
+from sms_contract.spec.rules import RejectionForm
+
+DESCRIPTION = """\
+Serve the SMS API simulator (the documented server behaviour: OAuth token, sends, status,
+definitions, validation rules and error codes, the messageKey window, 429 with Retry-After)
+on a loopback port, for your own integration tests or for 'sms-contract run --target live'.
+Faults and deliberate deviations from the documentation can be switched on.
+"""
+
+
+def _deviation_help() -> str:
+    lines = [f"  {d.cli_name:<30} breaks: {d.claim}" for d in Deviation]
+    return "deviations (--deviation NAME, repeatable):\n" + "\n".join(lines)
+
+
+def register(commands: Any) -> None:
+    """Add ``serve`` to the CLI's subparsers."""
+    parser = commands.add_parser(
+        "serve",
+        help="serve the simulator on a loopback port",
+        description=DESCRIPTION,
+        epilog=_deviation_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(handler=serve_command)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where")
+    where.add_argument("--host", default="127.0.0.1", help="bind address (default: %(default)s)")
+    where.add_argument(
+        "--port", type=int, default=8080, help="port, 0 = any (default: %(default)s)"
+    )
+    where.add_argument(
+        "--allow-non-loopback",
+        action="store_true",
+        help="allow a non-loopback --host (plain HTTP and known credentials: think twice)",
+    )
+    auth = parser.add_argument_group("credentials")
+    auth.add_argument("--client-id", default=DEFAULT_CLIENT_ID, help="(default: %(default)s)")
+    auth.add_argument(
+        "--client-secret", default=DEFAULT_CLIENT_SECRET, help="(default: %(default)s)"
+    )
+    auth.add_argument(
+        "--token-lifetime",
+        type=float,
+        default=1200.0,
+        metavar="S",
+        help="seconds a token lives; expires_in is 2 minutes less (default: 1200)",
+    )
+    behaviour = parser.add_argument_group("behaviour")
+    behaviour.add_argument(
+        "--rejection-form",
+        choices=[form.value for form in RejectionForm],
+        default=RejectionForm.HTTP_ERROR.value,
+        help="a recipient-level rejection is HTTP 400 (http) or 202 with errorcode 109001 "
+        "(accepted) (default: %(default)s)",
+    )
+    behaviour.add_argument(
+        "--deviation",
+        action="append",
+        default=[],
+        metavar="NAME",
+        choices=[d.cli_name for d in Deviation],
+        help="deliberately break one documented claim (repeatable; listed below)",
+    )
+    faults = parser.add_argument_group("faults (0 = off; applied to REST routes, not /v2/token)")
+    faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="delay per request")
+    faults.add_argument(
+        "--rate-limit-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every Nth request is 429 with Retry-After",
+    )
+    faults.add_argument(
+        "--retry-after",
+        type=int,
+        default=5,
+        metavar="S",
+        help="Retry-After seconds of a 429 (default: %(default)s)",
+    )
+    faults.add_argument(
+        "--error-every", type=int, default=0, metavar="N", help="every Nth request is 500"
+    )
+    faults.add_argument(
+        "--drop-response-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every Nth send is processed, then its connection is dropped",
+    )
+
+
+def config_from(args: argparse.Namespace) -> SimulatorConfig:
+    """The simulator configuration the parsed flags describe."""
+    return SimulatorConfig(
+        credentials=Credentials(client_id=args.client_id, client_secret=args.client_secret),
+        rejection_form=RejectionForm(args.rejection_form),
+        token_lifetime=args.token_lifetime,
+        faults=Faults(
+            latency=args.latency,
+            rate_limit_every=args.rate_limit_every,
+            retry_after=args.retry_after,
+            error_every=args.error_every,
+            drop_response_every=args.drop_response_every,
+        ),
+        deviations=frozenset(Deviation.from_cli_name(name) for name in args.deviation),
+    )
+
+
+def serve_command(
+    args: argparse.Namespace,
+    *,
+    out: TextIO | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until Ctrl-C (or until ``stop`` is set); 0 on a clean stop."""
+    out = out or sys.stdout
+    simulator = Simulator(config_from(args))
+    server = serve_in_thread(
+        simulator, args.host, args.port, allow_non_loopback=args.allow_non_loopback
+    )
+    try:
+        _banner(server, simulator.config, out)
+        (stop or threading.Event()).wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("sms-contract simulator stopped", file=out, flush=True)
+    return 0
+
+
+def _banner(server: ServerHandle, config: SimulatorConfig, out: TextIO) -> None:
+    credentials = config.credentials
+    secret = (
+        credentials.client_secret
+        if credentials.client_secret == DEFAULT_CLIENT_SECRET
+        else "<the value given to --client-secret>"
+    )
+    url = server.base_url
+    lines = [
+        f"sms-contract simulator listening on {url}",
+        f"  token endpoint: POST {url}/v2/token",
+        f"  client_id:      {credentials.client_id}",
+        f"  client_secret:  {secret}",
+        f"  rejection form: {config.rejection_form.value}",
+    ]
+    if config.deviations:
+        names = ", ".join(sorted(d.cli_name for d in config.deviations))
+        lines.append(f"  DEVIATIONS ON:  {names}")
+    lines += [
+        "point the live code path at it:",
+        f"  {ENV_CLIENT_ID}={credentials.client_id} {ENV_CLIENT_SECRET}={secret} \\",
+        f"  sms-contract run --target live --base-url {url} --auth-url {url} \\",
+        f"    --definition-key account-reset --to {DOCUMENTED_NUMBER}",
+        "Ctrl-C stops it.",
+    ]
+    print("\n".join(lines), file=out, flush=True)

@@ -1,0 +1,245 @@
+"""Where the bearer token comes from: OAuth 2.0 client credentials, or a static token.
+
+The vendor throttles token requests ("Do not request a new access token for every API
+call"), so ``ClientCredentials`` keeps one token for its lifetime: ``expires_in`` minus a
+margin, measured from the moment the token was requested. The client invalidates a token
+after a 401 and asks again once; a static token cannot be refreshed.
+
+Providers do not send anything themselves: the client hands them a ``TokenSender`` that goes
+through its transport, observer, counters and retries.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from sms_contract.client.config import ClientConfig, normalise_instance_url
+from sms_contract.errors import ApiError, AuthenticationError, UsageError
+from sms_contract.exchange import HttpRequest, HttpResponse
+from sms_contract.redaction import Scrubber
+
+logger = logging.getLogger("sms_contract.client")
+
+TokenSender = Callable[[HttpRequest], HttpResponse]
+"""Sends a token request (with retries) and returns the final response."""
+
+_REFUSED = frozenset({400, 401, 403})
+_FIELD = r'"{name}"\s*:\s*(?:"([^"]*)"|([^,\s}}]+))'
+
+
+def token_request(
+    token_url: str,
+    *,
+    client_id: str,
+    client_secret: str,
+    account_id: str | None = None,
+    scope: str | None = None,
+) -> HttpRequest:
+    """The client-credentials token request as the vendor documents it (access-token-s2s):
+    a JSON body with ``grant_type``, ``client_id``, ``client_secret`` and, when set,
+    ``account_id`` and ``scope``. An unset optional field is left out, never sent as null."""
+    payload: dict[str, str] = {
+        "grant_type": "client_credentials",
+        "client_id": client_id,
+        "client_secret": client_secret,
+    }
+    if account_id is not None:
+        payload["account_id"] = account_id
+    if scope is not None:
+        payload["scope"] = scope
+    headers = {"Content-Type": "application/json", "Accept": "application/json"}
+    return HttpRequest("POST", token_url, headers, json.dumps(payload).encode())
+
+
+class TokenProvider(Protocol):
+    """A source of bearer tokens for the client."""
+
+    @property
+    def refreshable(self) -> bool:
+        """Whether ``invalidate`` followed by ``token`` can give a different token."""
+        ...
+
+    def token(self, send: TokenSender) -> str:
+        """A token that is believed valid, requesting one through ``send`` if needed."""
+        ...
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` (the API refused it) so that it is never sent again."""
+        ...
+
+    def instance_url(self, send: TokenSender) -> str | None:
+        """The REST base URL the token endpoint named, requesting a token if none was yet."""
+        ...
+
+
+class StaticToken:
+    """A bearer token given by the user: never requested, never refreshed."""
+
+    refreshable = False
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def token(self, send: TokenSender) -> str:
+        return self._token
+
+    def invalidate(self, token: str) -> None:
+        return None
+
+    def instance_url(self, send: TokenSender) -> str | None:
+        return None
+
+    def __repr__(self) -> str:
+        return "<StaticToken <redacted>>"
+
+
+class ClientCredentials:
+    """OAuth 2.0 client credentials on ``POST {auth base}/v2/token``, one token per lifetime."""
+
+    refreshable = True
+
+    def __init__(
+        self,
+        *,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        account_id: str | None = None,
+        scope: str | None = None,
+        margin: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if margin < 0:
+            raise UsageError("the token margin must not be negative")
+        self._token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._account_id = account_id
+        self._scope = scope
+        self._margin = margin
+        self._clock = clock
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._instance_url: str | None = None
+        self._fetched = False
+
+    def token(self, send: TokenSender) -> str:
+        if self._token is not None and self._clock() < self._expires_at:
+            return self._token
+        return self._fetch(send)
+
+    def invalidate(self, token: str) -> None:
+        if token == self._token:
+            logger.debug("access token invalidated")
+            self._token = None
+            self._expires_at = 0.0
+
+    def instance_url(self, send: TokenSender) -> str | None:
+        if not self._fetched:
+            self._fetch(send)
+        return self._instance_url
+
+    def _request(self) -> HttpRequest:
+        return token_request(
+            self._token_url,
+            client_id=self._client_id,
+            client_secret=self._client_secret,
+            account_id=self._account_id,
+            scope=self._scope,
+        )
+
+    def _fetch(self, send: TokenSender) -> str:
+        logger.debug("requesting an access token")
+        requested_at = self._clock()
+        response = send(self._request())
+        if response.status in _REFUSED:
+            raise AuthenticationError(self._refusal(response))
+        if not 200 <= response.status < 300:
+            raise ApiError(
+                f"the token endpoint answered HTTP {response.status}", status=response.status
+            )
+        body = response.json_or_none()
+        body = body if isinstance(body, dict) else {}
+        token = body.get("access_token")
+        lifetime = _seconds(body.get("expires_in"))
+        if not isinstance(token, str) or not token or lifetime is None:
+            raise ApiError(
+                "the token response lacks a string access_token or a numeric expires_in",
+                status=response.status,
+            )
+        instance = body.get("rest_instance_url")
+        self._instance_url = normalise_instance_url(instance) if isinstance(instance, str) else None
+        self._token = token
+        cached_for = max(lifetime - self._margin, 0.0)
+        self._expires_at = requested_at + cached_for
+        self._fetched = True
+        logger.debug("access token cached for %.0f s (expires_in %.0f s)", cached_for, lifetime)
+        return token
+
+    def _refusal(self, response: HttpResponse) -> str:
+        """Which error the token endpoint gave, without a credential in the text."""
+        scrubber = Scrubber([self._client_secret, self._client_id])
+        code = _field(response, "error") or _field(response, "errorcode")
+        detail = _field(response, "error_description") or _field(response, "message")
+        if code:
+            code = scrubber.text(code)[:100]
+        if detail:
+            detail = scrubber.text(detail)
+        text = f"the token endpoint refused the credentials: HTTP {response.status}"
+        text += f", error {code}" if code else ", no error code in the body"
+        if detail:
+            text += f" ({detail[:200]})"
+        return text
+
+    def __repr__(self) -> str:
+        state = "token cached" if self._token is not None else "no token"
+        return f"<ClientCredentials {self._token_url} {state}>"
+
+
+def _seconds(value: Any) -> float | None:
+    """A non-negative number of seconds from a number or numeric string, else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return None
+    if isinstance(value, int | float) and value >= 0:
+        return float(value)
+    return None
+
+
+def _field(response: HttpResponse, name: str) -> str | None:
+    """A top-level field as text; tolerates the invalid JSON the vendor publishes as example."""
+    body = response.json_or_none()
+    if isinstance(body, dict):
+        value = body.get(name)
+        return None if value is None or isinstance(value, dict | list) else str(value)
+    match = re.search(_FIELD.format(name=name), response.body.decode("utf-8", "replace"))
+    if match is None:
+        return None
+    return (match.group(1) or match.group(2) or "").strip() or None
+
+
+def token_provider(config: ClientConfig, *, clock: Callable[[], float]) -> TokenProvider:
+    """The provider that ``config`` describes."""
+    if config.access_token:
+        return StaticToken(config.access_token)
+    token_url = config.token_url
+    if token_url is None or not config.client_id or not config.client_secret:
+        raise UsageError("client credentials need a client id, a secret and an auth base URL")
+    return ClientCredentials(
+        token_url=token_url,
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        account_id=config.account_id,
+        scope=config.scope,
+        margin=config.token_margin,
+        clock=clock,
+    )

@@ -1,1 +1,0 @@
-"""Subcommands of ``sms-contract``: each module has ``register(subparsers)``."""

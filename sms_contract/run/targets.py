@@ -1,0 +1,276 @@
+"""Where a run sends its requests: the hermetic mock, or a live tenant (or any server that the
+live code path is pointed at with --base-url / --auth-url).
+
+A ``Target`` hands the runner a client configuration, a transport, what it may do beyond sending
+(``capabilities``), which values must never be shown (``known_secrets``), and how to replay one
+case. The mock is the simulator in-process behind ``responses`` (and, with --cassette-dir,
+recordings first, case by case: ``sms_contract.recordings.replay``): it never opens a socket. Live
+goes through ``HttpTransport`` with credentials from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import urlsplit
+
+from sms_contract.checks.model import Capability, Case
+from sms_contract.client.config import ClientConfig, RetryPolicy
+from sms_contract.errors import UsageError
+from sms_contract.exchange import Exchange, is_loopback_host
+from sms_contract.redaction import Scrubber
+from sms_contract.spec.rules import looks_deliverable
+from sms_contract.transports.base import Transport
+from sms_contract.transports.http import HttpTransport
+
+if TYPE_CHECKING:
+    from sms_contract.run.planning import RunOptions
+    from sms_contract.simulator.config import SimulatorConfig
+
+DEFAULT_DEFINITION_KEY = "account-reset"  # the documented example's definition
+DOCUMENTED_NUMBER = "15555551234"  # the documented example's recipient (a fictional 555 number)
+LIVE_MAX_SENDS = 10
+LIVE_MAX_REQUESTS = 200
+MOCK_REST_URL = "https://mock.rest.sms-contract.invalid"
+MOCK_AUTH_URL = "https://mock.auth.sms-contract.invalid"
+ENV_DEFINITION_KEY = "SFMC_DEFINITION_KEY"
+
+
+class TargetKind(StrEnum):
+    MOCK = "mock"
+    LIVE = "live"
+
+
+@dataclass(frozen=True)
+class TargetSettings:
+    """The target flags as given; ``resolved()`` fills defaults and refuses what is unsafe."""
+
+    kind: TargetKind = TargetKind.MOCK
+    base_url: str | None = None
+    auth_url: str | None = None
+    definition_key: str | None = None
+    allow_list: tuple[str, ...] = ()
+    max_sends: int | None = None
+    max_requests: int | None = None
+    allow_tenant_changes: bool = False
+    cassette_dir: Path | None = None
+    environ: Mapping[str, str] | None = None
+    retries: int | None = None  # retries after the first attempt (default: the client's)
+    # The mock's simulator, for tests that need a misbehaving one; None: the conformant default.
+    simulator: SimulatorConfig | None = None
+
+    def resolved(self) -> TargetSettings:
+        for position, number in enumerate(self.allow_list, start=1):
+            if not looks_deliverable(number):
+                raise UsageError(
+                    f"--to number {position} is not a mobile number (8 to 15 digits, an optional "
+                    "leading +, no spaces or dashes)"
+                )
+        if self.kind is TargetKind.MOCK:
+            if self.base_url or self.auth_url:
+                raise UsageError(
+                    "--base-url and --auth-url go with --target live (the mock is in-process)"
+                )
+            return replace(
+                self,
+                definition_key=self.definition_key or DEFAULT_DEFINITION_KEY,
+                allow_list=self.allow_list or (DOCUMENTED_NUMBER,),
+            )
+        if self.cassette_dir is not None:
+            raise UsageError("--cassette-dir goes with --target mock")
+        environ = os.environ if self.environ is None else self.environ
+        definition_key = self.definition_key or environ.get(ENV_DEFINITION_KEY, "").strip()
+        missing = []
+        if not self.allow_list:
+            missing.append("--to NUMBER (the allow-listed recipients)")
+        if not definition_key:
+            missing.append(f"--definition-key KEY (or {ENV_DEFINITION_KEY})")
+        if missing:
+            raise UsageError("--target live needs " + " and ".join(missing))
+        return replace(
+            self,
+            definition_key=definition_key,
+            max_sends=LIVE_MAX_SENDS if self.max_sends is None else self.max_sends,
+            max_requests=LIVE_MAX_REQUESTS if self.max_requests is None else self.max_requests,
+        )
+
+
+class CaseReplayer(Protocol):
+    """Answers from recordings, scoped to the case the runner is running."""
+
+    def for_case(self, check_id: str, case_id: str) -> AbstractContextManager[None]: ...
+
+
+def recording_scrubber(config: ClientConfig, allow_list: Sequence[str]) -> Scrubber:
+    """The scrubber recordings are written and replayed with: the same rules on both paths,
+    with the client id, the client secret, a static token and the allow-list known up front
+    (so a recording made with one tenant's credentials matches a replay with another's)."""
+    secrets = (config.client_secret, config.access_token, config.client_id)
+    return Scrubber(secrets, known_phones=allow_list)
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str
+    base_url: str
+    config: ClientConfig
+    transport: Transport
+    capabilities: frozenset[Capability]
+    known_secrets: tuple[str, ...]
+    settings: TargetSettings
+    enforce_allow_list: bool = True
+    sleep: Callable[[float], None] = time.sleep
+    advance_clock: Callable[[float], None] | None = None
+    recorder: Callable[[Case | None, Exchange], None] | None = None
+    replayer: CaseReplayer | None = None  # the mock with --cassette-dir
+
+    @property
+    def simulated(self) -> bool:
+        """The mock, or the live code path pointed at loopback only (a simulator served by
+        'sms-contract serve'): what answers is not a billed tenant."""
+        if self.kind == TargetKind.MOCK.value:
+            return True
+        urls = (self.config.rest_base_url, self.config.token_url)
+        return all(url and is_loopback_host(urlsplit(url).hostname or "") for url in urls)
+
+    def replay_commands(self, case: Case, options: RunOptions) -> dict[str, str]:
+        """One command per target kind that runs exactly this case again."""
+        common = [
+            *("--seed", str(options.seed), "--examples", str(options.examples)),
+            *("--check", case.check_id, "--case", case.id),
+        ]
+        mock = ["sms-contract", "run", "--target", "mock", *common]
+        if options.allow_list != (DOCUMENTED_NUMBER,):
+            # The cases draw from the allow-list: as many numbers, never the numbers themselves.
+            mock += [arg for _ in options.allow_list for arg in ("--to", "NUMBER")]
+        if self.settings.cassette_dir is not None:
+            mock += ["--cassette-dir", str(self.settings.cassette_dir)]
+        if self.settings.definition_key and self.settings.definition_key != DEFAULT_DEFINITION_KEY:
+            mock += ["--definition-key", self.settings.definition_key]
+        live = ["sms-contract", "run", "--target", "live", *common]
+        for flag, value in (
+            ("--base-url", self.settings.base_url),
+            ("--auth-url", self.settings.auth_url),
+        ):
+            if value:
+                live += [flag, value]
+        live += ["--definition-key", self.settings.definition_key or "KEY"]
+        live += [arg for _ in options.allow_list for arg in ("--to", "NUMBER")]
+        live += ["--max-sends", "2"]
+        return {"mock": shlex.join(mock), "live": shlex.join(live)}
+
+
+def _retry_policy(settings: TargetSettings) -> RetryPolicy:
+    if settings.retries is None:
+        return RetryPolicy()
+    return RetryPolicy(max_attempts=settings.retries + 1)
+
+
+@contextmanager
+def open_target(settings: TargetSettings) -> Iterator[Target]:
+    """The target named by ``settings`` (already ``resolved()``), closed on exit."""
+    if settings.kind is TargetKind.MOCK:
+        with _mock(settings) as target:
+            yield target
+    else:
+        with _live(settings) as target:
+            yield target
+
+
+@contextmanager
+def _mock(settings: TargetSettings) -> Iterator[Target]:
+    from sms_contract.simulator.app import Simulator
+    from sms_contract.simulator.clock import ManualClock
+    from sms_contract.simulator.config import SimulatorConfig
+    from sms_contract.simulator.inprocess import simulate
+
+    clock = ManualClock()
+    simulator = Simulator(
+        settings.simulator
+        or SimulatorConfig.with_definition(settings.definition_key or DEFAULT_DEFINITION_KEY),
+        clock=clock,
+    )
+    credentials = simulator.config.credentials
+    config = ClientConfig(
+        client_id=credentials.client_id,
+        client_secret=credentials.client_secret,
+        rest_base_url=MOCK_REST_URL,
+        auth_base_url=MOCK_AUTH_URL,
+        retry=_retry_policy(settings),
+    )
+    transport = HttpTransport()
+    with ExitStack() as stack:
+        replayer = None
+        if settings.cassette_dir is None:
+            stack.enter_context(
+                simulate(simulator, rest_base_url=MOCK_REST_URL, auth_base_url=MOCK_AUTH_URL)
+            )
+        else:
+            from sms_contract.recordings.cassettes import load_recordings
+            from sms_contract.recordings.replay import replaying_with_simulator
+
+            replayer = stack.enter_context(
+                replaying_with_simulator(
+                    load_recordings(settings.cassette_dir),
+                    simulator,
+                    recording_scrubber(config, settings.allow_list),
+                    rest_base_url=MOCK_REST_URL,
+                    auth_base_url=MOCK_AUTH_URL,
+                )
+            )
+        stack.callback(transport.close)
+        yield Target(
+            kind=TargetKind.MOCK.value,
+            base_url=MOCK_REST_URL,
+            config=config,
+            transport=transport,
+            capabilities=frozenset(Capability),
+            known_secrets=(credentials.client_secret,),
+            settings=settings,
+            sleep=clock.advance,  # waiting is moving the simulator's clock: no real sleep
+            advance_clock=clock.advance,
+            replayer=replayer,
+        )
+
+
+@contextmanager
+def _live(settings: TargetSettings) -> Iterator[Target]:
+    environ = os.environ if settings.environ is None else settings.environ
+    config = ClientConfig.from_env(
+        environ,
+        rest_base_url=settings.base_url,
+        auth_base_url=settings.auth_url,
+        retry=_retry_policy(settings),
+    )
+    capabilities = set()
+    if config.client_id and config.client_secret:
+        capabilities.add(Capability.CREDENTIALS)
+    if settings.allow_tenant_changes:
+        capabilities.add(Capability.TENANT_CHANGES)
+    rest = config.rest_base_url or config.subdomain_rest_url or ""
+    if rest and is_loopback_host(urlsplit(rest).hostname or ""):
+        capabilities.add(Capability.GENERATED_SENDS)
+    transport = HttpTransport()
+    try:
+        yield Target(
+            kind=TargetKind.LIVE.value,
+            base_url=rest or "(from the token response)",
+            config=config,
+            transport=transport,
+            capabilities=frozenset(capabilities),
+            known_secrets=tuple(
+                value
+                for value in (config.client_secret, config.access_token, config.client_id)
+                if value
+            ),
+            settings=settings,
+        )
+    finally:
+        transport.close()

@@ -1,0 +1,83 @@
+"""The catalogue as pytest items: one item per check, verdicts as outcomes, same safety rails."""
+
+import pytest
+
+from sms_contract.simulator.app import Simulator
+from sms_contract.simulator.config import Deviation, SimulatorConfig
+from sms_contract.simulator.server import serve_in_thread
+
+
+def test_without_sms_target_the_plugin_adds_nothing(pytester):
+    """A suite that does not ask for checks collects none."""
+    pytester.makepyfile("def test_nothing():\n    assert True\n")
+    result = pytester.runpytest_inprocess("-q")
+    result.assert_outcomes(passed=1)
+
+
+def test_one_item_per_selected_check_named_by_id(pytester):
+    """--sms-target=mock with two checks collects exactly those two, named by id and title."""
+    result = pytester.runpytest_inprocess(
+        "--sms-target=mock",
+        "--sms-check=SEND-EXAMPLE",
+        "--sms-check=SEND-ECHO-KEY",
+        "--sms-seed=3",
+        "--collect-only",
+        "-q",
+    )
+    lines = [line for line in result.outlines if line.startswith("sms-contract::")]
+    ids = [line.removeprefix("sms-contract::").split(" ", 1)[0] for line in lines]
+    assert ids == ["SEND-EXAMPLE", "SEND-ECHO-KEY"]
+    assert lines[1].endswith("echoes the messageKey exactly, whatever its characters")
+
+
+def test_checks_pass_against_the_mock(pytester):
+    """Conformant target: the items pass; a check needing what the target lacks is skipped."""
+    result = pytester.runpytest_inprocess(
+        "--sms-target=mock",
+        "--sms-check=SEND-EXAMPLE",
+        "--sms-check=AUTH-NO-TOKEN",
+        "--sms-seed=3",
+        "-q",
+    )
+    result.assert_outcomes(passed=2)
+
+
+@pytest.mark.loopback
+def test_a_violated_claim_fails_its_item_with_the_evidence(pytester, monkeypatch):
+    """Against a simulator that ignores auth, AUTH-NO-TOKEN fails with claim, curl and replay."""
+    simulator = Simulator(SimulatorConfig(deviations=frozenset({Deviation.IGNORE_AUTH})))
+    monkeypatch.setenv("SFMC_CLIENT_ID", "sms-contract-client")
+    monkeypatch.setenv("SFMC_CLIENT_SECRET", "sms-contract-secret")
+    with serve_in_thread(simulator) as server:
+        result = pytester.runpytest_inprocess(
+            "--sms-target=live",
+            f"--sms-base-url={server.base_url}",
+            f"--sms-auth-url={server.base_url}",
+            "--sms-to=15555551234",
+            "--sms-definition-key=account-reset",
+            "--sms-check=AUTH-NO-TOKEN",
+            "--sms-check=TOKEN-CONTRACT",
+            "--sms-seed=3",
+            "-q",
+        )
+    result.assert_outcomes(passed=1, failed=1)
+    text = result.stdout.str()
+    assert "AUTH-NO-TOKEN A send without a token gets 401: fail (seed 3)" in text
+    assert "claim:  A request whose token was not found" in text
+    assert "curl -X POST" in text
+    assert (
+        "replay (mock): sms-contract run --target mock --seed 3 --examples 5 --check AUTH-NO-TOKEN"
+        in text
+    )
+    assert "sms-contract-secret" not in text
+    assert "15555551234" not in text
+    assert simulator.counters.accepted_sends <= 10
+
+
+def test_live_without_recipients_is_a_clear_error(pytester):
+    """The live safety rules hold in the plugin: no --sms-to, no run."""
+    result = pytester.runpytest_inprocess(
+        "--sms-target=live", "--sms-definition-key=x", "--sms-check=SEND-EXAMPLE", "-q"
+    )
+    result.assert_outcomes(failed=1)
+    assert "--target live needs --to NUMBER" in result.stdout.str()
