@@ -59,9 +59,16 @@ class CassetteMiss(CassetteError):
 
 
 class TransportError(SmsContractError):
-    """The target could not be reached: connection refused, DNS, TLS or timeout."""
+    """The target could not be reached: connection refused, DNS, TLS or timeout.
+
+    ``permanent`` errors (a TLS failure, a host name that does not resolve) cannot pass by
+    themselves, so they are never retried."""
 
     exit_code = 3
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 class ResponseLost(TransportError):

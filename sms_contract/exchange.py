@@ -119,8 +119,19 @@ class HttpResponse:
 
 @dataclass(frozen=True)
 class Exchange:
-    """A request and what came back: a response, or ``None`` when none arrived."""
+    """A request and what came back: a response, or ``None`` when none arrived.
+
+    ``attempt`` counts the tries of one request (retries reuse it). ``earlier`` holds, for the
+    final try of a retried request, the statuses of the tries before it (``None``: its
+    response was lost), so that a reader knows whether an earlier try may have been processed
+    and reads, say, 109110 DuplicateMessageKey as that try's acceptance."""
 
     request: HttpRequest
     response: HttpResponse | None
     attempt: int = 1
+    earlier: tuple[int | None, ...] = ()
+
+    @property
+    def maybe_processed_earlier(self) -> bool:
+        """An earlier try of the same request got no response, or a 5xx."""
+        return any(status is None or status >= 500 for status in self.earlier)

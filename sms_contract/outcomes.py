@@ -11,16 +11,33 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+EXIT_OK = 0
+EXIT_VIOLATED = 1
+EXIT_INCOMPLETE = 4
+
 
 class Verdict(StrEnum):
     """pass: as documented. fail: contradicts a documented claim. observed: the documentation is
     silent or contradicts itself, so the report records what the target did (a failure only
-    under ``--strict``). skipped: the check did not run here, with the reason why."""
+    under ``--strict``). skipped: the check cannot run on this target (it needs a capability
+    the target lacks), with the reason why. incomplete: the check could run but some or all of
+    its cases were not judged (the budget, throttling, the deadline or the transport), each
+    with the reason why: never a pass."""
 
     PASS = "pass"
     FAIL = "fail"
     OBSERVED = "observed"
     SKIPPED = "skipped"
+    INCOMPLETE = "incomplete"
+
+
+class Result(StrEnum):
+    """The run as a whole: every selected claim judged and held (ok), a claim violated
+    (failed), or not everything judged (incomplete)."""
+
+    OK = "ok"
+    FAILED = "failed"
+    INCOMPLETE = "incomplete"
 
 
 class Category(StrEnum):
@@ -70,6 +87,16 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class NotJudged:
+    """A case that was planned and could not be judged, and why (in plain words, starting
+    with what stood in the way: ``budget: ...``, ``throttled: ...``, ``deadline: ...``,
+    ``transport: ...``, ``not judged: ...``)."""
+
+    case_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class CheckOutcome:
     check_id: str
     title: str
@@ -78,8 +105,15 @@ class CheckOutcome:
     verdict: Verdict
     cases: int
     findings: tuple[Finding, ...] = ()
-    skip_reason: str | None = None
+    skip_reason: str | None = None  # only for SKIPPED: the capability the target lacks
     duration: float = 0.0
+    not_judged: tuple[NotJudged, ...] = ()  # cases (or claims) that could not be judged
+    planned: int = 0  # cases planned (``cases`` of them were judged)
+
+    @property
+    def complete(self) -> bool:
+        """Every planned case of a check that ran was judged."""
+        return self.verdict is not Verdict.INCOMPLETE and not self.not_judged
 
     @property
     def failures(self) -> tuple[Finding, ...]:
@@ -100,6 +134,7 @@ class Spending:
     max_sends: int | None = None
     max_requests: int | None = None
     throttled: int = 0  # 429 answers, honoured and never counted as violations
+    possibly_accepted: int = 0  # of accepted_sends, answers that may have been accepted
 
 
 @dataclass(frozen=True)
@@ -114,6 +149,8 @@ class RunOutcome:
     strict: bool
     checks: tuple[CheckOutcome, ...]
     spending: Spending = Spending()
+    allow_incomplete: bool = False  # --allow-incomplete: an incomplete run exits 0
+    stopped: str | None = None  # why the run stopped sending before its plan was done
 
     def count(self, verdict: Verdict) -> int:
         return sum(1 for check in self.checks if check.verdict is verdict)
@@ -125,5 +162,34 @@ class RunOutcome:
         return self.strict and any(check.verdict is Verdict.OBSERVED for check in self.checks)
 
     @property
+    def judged_nothing(self) -> bool:
+        """No case of any check was judged (every check skipped, or nothing answered)."""
+        return all(check.cases == 0 for check in self.checks)
+
+    @property
+    def incomplete(self) -> tuple[CheckOutcome, ...]:
+        """The checks that ran but could not judge all they planned."""
+        return tuple(
+            check
+            for check in self.checks
+            if check.verdict is not Verdict.SKIPPED and not check.complete
+        )
+
+    @property
+    def result(self) -> Result:
+        if self.violated:
+            return Result.FAILED
+        if self.incomplete or self.judged_nothing:
+            return Result.INCOMPLETE
+        return Result.OK
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.violated else 0
+        """0 every selected claim was judged and held; 1 a claim was violated; 4 not every
+        claim could be judged (0 with ``--allow-incomplete``, unless nothing was judged)."""
+        result = self.result
+        if result is Result.FAILED:
+            return EXIT_VIOLATED
+        if result is Result.INCOMPLETE and (self.judged_nothing or not self.allow_incomplete):
+            return EXIT_INCOMPLETE
+        return EXIT_OK

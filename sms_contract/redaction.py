@@ -99,7 +99,13 @@ class Scrubber:
         return self._placeholders[match.group(0)]
 
     def json(self, value: Any) -> Any:
-        """A deep copy of a JSON value with sensitive members replaced."""
+        """A deep copy of a JSON value with sensitive members replaced.
+
+        Two passes: the first learns every sensitive member of the document, the second
+        replaces, so that a value is scrubbed wherever it appears in the document (a
+        contactKey holding an attribute value, say) whatever the order of its members, and the
+        same document scrubs alike whatever was scrubbed before it."""
+        self._walk(value, parent=None)
         return self._walk(value, parent=None)
 
     def _walk(self, value: Any, parent: str | None) -> Any:

@@ -74,16 +74,19 @@ def json_response(
 def token_response(
     access_token: str = "fake-access-token",
     *,
-    expires_in: float = 1080,
+    expires_in: float | None = 1080,
     rest_instance_url: str | None = None,
 ) -> HttpResponse:
-    """A successful ``/v2/token`` response in the documented shape."""
+    """A successful ``/v2/token`` response in the documented shape (``expires_in=None``
+    leaves the field out)."""
     body: dict[str, Any] = {
         "access_token": access_token,
         "expires_in": expires_in,
         "token_type": "Bearer",
         "scope": "sms_read sms_write sms_send",
     }
+    if expires_in is None:
+        del body["expires_in"]
     if rest_instance_url is not None:
         body["rest_instance_url"] = rest_instance_url
     return json_response(200, body)

@@ -37,7 +37,8 @@ def test_request_scrubs_authorization_phone_attributes_and_message():
     }
     assert scrubbed["body"]["recipient"] == {
         "to": "<phone-1>",
-        "contactKey": "Astro25",
+        # The attribute value "Astro" is scrubbed wherever it appears, in the contactKey too.
+        "contactKey": "<attribute-1>25",
         "attributes": {"FirstName": "<attribute-1>", "password": "<attribute-2>"},
     }
     assert scrubbed["body"]["content"] == {"message": "<message-1>"}
@@ -147,3 +148,16 @@ def test_json_nested_too_deeply_to_walk_is_withheld_not_leaked():
         deep = b'{"to": "15555550142", "x": ' + b"[" * depth + b"]" * depth + b"}"
         shown = Scrubber().body(deep)
         assert shown == f"<a JSON body of {len(deep)} bytes, nested too deeply to scrub: not shown>"
+
+
+def test_a_document_scrubs_alike_whatever_was_scrubbed_before_it() -> None:
+    """A recording made in a long run and a replay made alone see the same placeholders:
+    a value is replaced wherever the document holds it, whatever the order of its members."""
+    body = {"recipient": {"contactKey": "Astro25", "attributes": {"FirstName": "Astro"}}}
+    alone = Scrubber().json(body)
+    after = Scrubber()
+    after.json({"recipient": {"attributes": {"FirstName": "Astro"}}})
+    assert after.json(body) == alone
+    assert alone == {
+        "recipient": {"contactKey": "<attribute-1>25", "attributes": {"FirstName": "<attribute-1>"}}
+    }

@@ -1,5 +1,9 @@
 """Checks on authentication: the token endpoint's contract, and 401 for every request whose
-bearer token is missing, unknown or expired."""
+bearer token is missing, unknown or expired.
+
+TOKEN-CONTRACT judges the run's own token responses (every token the client asked for with the
+configured credentials): a live run asks for one token in the normal case, and that is the
+one judged, not an extra request."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from sms_contract.checks.model import (
     Step,
     send_step,
 )
-from sms_contract.checks.reading import Answer, read_send
+from sms_contract.checks.reading import Answer, off_form, read_send
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import REQUEST_TOKEN, TOKEN_PATH
@@ -49,17 +53,17 @@ def _auth_planner(check_id: str, auth: Auth, description: str) -> Planner:
 
 
 def _judge_unauthorized(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
-    response = exchanges[0].response
-    if response is None:
-        yield Judgement(Verdict.FAIL, "no response arrived")
+    step, exchange = case.steps[0], exchanges[0]
+    off = off_form(step, exchange)
+    if off is not None:
+        yield off
         return
-    read = read_send(response)
+    read = read_send(exchange)
     if read.answer is not Answer.UNAUTHORIZED:
         harm = " and the message was queued for delivery" if read.accepted else ""
         yield Judgement(
             Verdict.FAIL,
-            f"{case.description}: got HTTP {response.status} ({read.answer.value}){harm}, "
-            "documented 401 Not Authorized",
+            f"{case.description}: got {read.describe()}{harm}, documented 401 Not Authorized",
         )
         return
     body = read.body
@@ -118,18 +122,21 @@ def token_step(auth: Auth, expect: Expect) -> Step:
     )
 
 
-def _judge_token(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
-    response = exchanges[0].response
+def _judge_token_exchange(exchange: Exchange, step: Step) -> list[Judgement] | None:
+    """A token response to the configured client credentials (not to a wrong secret)."""
+    if step.auth is not Auth.CREDENTIALS:
+        return None
+    response = exchange.response
     if response is None:
-        yield Judgement(Verdict.FAIL, "no response arrived from the token endpoint")
-        return
+        return None
     body = response.json_or_none()
     if response.status != 200 or not isinstance(body, Mapping):
-        yield Judgement(
-            Verdict.FAIL,
-            f"good client credentials got HTTP {response.status}, documented 200 with a token",
-        )
-        return
+        return [
+            Judgement(
+                Verdict.FAIL,
+                f"good client credentials got HTTP {response.status}, documented 200 with a token",
+            )
+        ]
     problems = []
     token = body.get("access_token")
     if not isinstance(token, str) or not token:
@@ -138,14 +145,21 @@ def _judge_token(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgemen
         problems.append(f"access_token is {len(token)} characters, documented at most 512")
     expires = body.get("expires_in")
     if isinstance(expires, bool) or not isinstance(expires, int) or expires <= 0:
-        problems.append("expires_in is missing or not a positive integer")
+        problems.append(
+            "expires_in is missing or not a positive integer (the client then keeps the token "
+            "30 seconds and asks for a new one at most that often)"
+        )
     if not isinstance(body.get("token_type"), str) or body["token_type"].lower() != "bearer":
         problems.append("token_type is not 'Bearer'")
     for field in ("rest_instance_url", "soap_instance_url"):
         if not isinstance(body.get(field), str) or not body[field]:
             problems.append(f"{field} is missing")
-    for problem in problems:
-        yield Judgement(Verdict.FAIL, problem)
+    return [Judgement(Verdict.FAIL, problem) for problem in problems]
+
+
+def _judge_token(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
+    for exchange in exchanges:
+        yield from _judge_token_exchange(exchange, case.steps[0]) or ()
 
 
 TOKEN_CONTRACT = Check(
@@ -170,6 +184,7 @@ TOKEN_CONTRACT = Check(
         )
     ],
     judge=_judge_token,
+    judge_exchange=_judge_token_exchange,
     operations=frozenset({REQUEST_TOKEN}),
 )
 

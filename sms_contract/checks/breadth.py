@@ -26,6 +26,7 @@ from sms_contract.checks.model import (
     Check,
     Expect,
     Judgement,
+    Phase,
     PlanContext,
     Step,
 )
@@ -128,6 +129,7 @@ def _plan(ctx: PlanContext) -> Sequence[Case]:
                         description,
                         (step,),
                         requires=frozenset({Capability.GENERATED_SENDS, Capability.TENANT_CHANGES}),
+                        phase=Phase.TENANT,
                     )
                 )
     return cases

@@ -11,7 +11,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from sms_contract.checks.model import Capability, Case, Check, Expect, Judgement, PlanContext, Step
+from sms_contract.checks.model import (
+    Capability,
+    Case,
+    Check,
+    Expect,
+    Judgement,
+    Phase,
+    PlanContext,
+    Step,
+)
 from sms_contract.checks.reading import as_int
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
@@ -63,6 +72,7 @@ def _plan(ctx: PlanContext) -> Sequence[Case]:
             description,
             steps,
             requires=frozenset({Capability.TENANT_CHANGES}),
+            phase=Phase.TENANT,
         )
     ]
 

@@ -7,6 +7,13 @@ reference client and hands the resulting exchanges to ``judge``, which yields ``
 A check that cannot be run on a target (it would change a live tenant's configuration, or it
 needs to move the target's clock) says so through ``requires``, and the runner skips it with
 that reason.
+
+A live run has a small budget of accepted sends, so cases share what they can: a *shared* step
+(``Step.shared``) is sent once, by the first case that reaches it, and every other case that
+holds it reads the same exchange (one accepted send serves the echo, requestId, errorcode,
+schema, content type, status and duplicate-key claims). Each case runs in a ``Phase``: what a
+conformant target answers without spending comes first, so that a probe spends budget only if
+the target wrongly accepts it.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 from sms_contract.exchange import Exchange
@@ -60,6 +67,30 @@ class Expect(StrEnum):
     ANY = "any"  # the documentation is silent: observe
 
 
+class Phase(IntEnum):
+    """When a case runs. The runner sends cases phase by phase (catalogue order within one)."""
+
+    PROBE = 0  # requests a conformant target answers without a send: must-reject probes, reads
+    SHARED = 1  # the run's shared accepted sends and the claims that read them
+    MAY_ACCEPT = 2  # probes a conformant target may accept and reject later, then their status
+    EXTRA = 3  # further accepted sends (generated payloads beyond the shared sends)
+    TENANT = 4  # changes to the tenant's configuration
+
+
+class Poll(StrEnum):
+    """How a status read waits for the platform (sends are asynchronous)."""
+
+    VISIBLE = "visible"  # until the status route knows the message (any documented status)
+    FINAL = "final"  # until SMSSent or SMSNotSent (SMSQueued is not final)
+
+
+class When(StrEnum):
+    """A condition on the case's previous answer for a step to be sent at all."""
+
+    ACCEPTED = "accepted"  # the previous send was accepted
+    ECHO_UNSEEN = "echo unseen"  # accepted, but its response was lost and no answer echoed it
+
+
 class Auth(StrEnum):
     """How a step authenticates."""
 
@@ -89,10 +120,21 @@ class Step:
     billable: bool = False  # an accepted answer sends a real SMS
     message_key: str | None = None  # the key as the caller meant it, before encoding
     rule_id: str | None = None  # the rule an invalid payload breaks
+    shared: str | None = None  # sent once per run, read by every case that holds this step
+    owner: tuple[str, str] | None = None  # (check, case) a shared step is recorded under
+    key_known: bool = False  # the messageKey was sent earlier in this run (a reuse)
+    key_fixed: bool = False  # the key cannot carry the run's nonce ("." and "..")
+    poll: Poll | None = None  # a status read that waits (up to --status-wait)
+    when: When | None = None  # sent only if the case's previous answer was so (None: always)
 
     @property
     def has_json(self) -> bool:
         return self.json is not _UNSET
+
+    @property
+    def spends_if_conformant(self) -> bool:
+        """A conformant target accepts it, so it spends one send of the budget."""
+        return self.billable and self.expect is Expect.ACCEPT
 
     def wire_body(self) -> bytes | None:
         """The exact bytes that go on the wire."""
@@ -108,6 +150,12 @@ class Case:
     description: str
     steps: tuple[Step, ...]
     requires: frozenset[Capability] = frozenset()
+    phase: Phase = Phase.PROBE
+    optional: bool = False  # generated on top of the named cases: dropped first to fit a budget
+
+    @property
+    def owner(self) -> tuple[str, str]:
+        return (self.check_id, self.id)
 
 
 @dataclass(frozen=True)
@@ -120,6 +168,7 @@ class PlanContext:
     # Run-unique text mixed into every messageKey: a key must be unique in the business unit
     # for 2 days (72 hours by another page), so a rerun against a live tenant needs fresh keys.
     nonce: str = "sc0"
+    max_sends: int | None = None  # the send budget the plan must fit (None: unbounded)
 
     def key(self, base: str, tag: str) -> str:
         """``base`` made unique to this run and case (``tag``), at most 100 characters, with
@@ -131,7 +180,11 @@ class PlanContext:
 
 @dataclass(frozen=True)
 class Judgement:
-    """What a judge concluded about one case (or one exchange, for cross-cutting checks)."""
+    """What a judge concluded about one case (or one exchange, for cross-cutting checks).
+
+    ``Verdict.INCOMPLETE`` says the case could not be judged (its message says why): the
+    runner reports it as not judged, never as a pass.
+    """
 
     verdict: Verdict
     message: str
@@ -162,16 +215,20 @@ def send_step(
 
 Planner = Callable[[PlanContext], Sequence[Case]]
 CaseJudge = Callable[[Case, Sequence[Exchange]], Iterator[Judgement]]
-ExchangeJudge = Callable[[Exchange, Step | None], Iterator[Judgement]]
+ExchangeJudge = Callable[[Exchange, Step], "list[Judgement] | None"]
+"""Judges one exchange of the run; ``None`` when the claim does not apply to it (a claim with
+nothing it applies to in the whole run is not judged, never a pass)."""
 
 
 @dataclass(frozen=True)
 class Check:
     """One documented claim and how to test it.
 
-    ``judge`` reads the exchanges of one of its own cases. A cross-cutting check also has
-    ``judge_exchange``, which the runner applies to every exchange of the run (so, for example,
-    the content type is checked on every response, not only on the check's own cases).
+    ``judge`` reads the exchanges of one of its own cases (one per step that was sent: a
+    step after an unaccepted one may not be). A cross-cutting check also has
+    ``judge_exchange``, which the runner applies to every exchange of the run on
+    ``operations`` (so, for example, the content type is checked on every response, not only
+    on the check's own cases).
     """
 
     id: str

@@ -11,7 +11,7 @@ from typing import Any
 
 from sms_contract.checks import CATALOGUE
 from sms_contract.cli.options import add_target_arguments, settings_from
-from sms_contract.drift.compare import DriftReport, IssueFilter, compare_runs
+from sms_contract.drift.compare import DriftReport, compare_runs
 from sms_contract.drift.response_diff import DRIFT_ASPECTS
 from sms_contract.outcomes import CheckOutcome, Spending, Verdict
 from sms_contract.recordings.cassettes import load_recordings
@@ -92,7 +92,7 @@ def drift(args: argparse.Namespace) -> int:
         not_run=again.fresh.not_run,
         budget_spent=again.fresh.budget_spent,
         spec=load_spec(),
-        observe=_observation_filter(again.fresh.simulated),
+        observe=_observe_undocumented,
     )
     print()
     for line in report.lines():
@@ -105,21 +105,12 @@ def drift(args: argparse.Namespace) -> int:
 
 
 _UNDOCUMENTED = frozenset(check.id for check in CATALOGUE.values() if not check.claim.documented)
-_INSTANCE_URLS = frozenset({"$.rest_instance_url", "$.soap_instance_url"})
 
 
-def _observation_filter(simulated: bool) -> IssueFilter:
+def _observe_undocumented(check_id: str, operation_id: str, issue: SchemaIssue) -> bool:
     """Spec issues reported, never failing: those of a check whose claim the documentation
-    does not make (its verdict is "observed"), and the plain-http instance URLs a simulator on
-    loopback advertises."""
-
-    def observe(check_id: str, operation_id: str, issue: SchemaIssue) -> bool:
-        if check_id in _UNDOCUMENTED:
-            return True
-        loopback_url = operation_id == "requestToken" and issue.json_path in _INSTANCE_URLS
-        return simulated and loopback_url
-
-    return observe
+    does not make (its verdict is "observed")."""
+    return check_id in _UNDOCUMENTED
 
 
 def _progress(result: CheckOutcome, done: int, total: int, spent: Spending) -> None:

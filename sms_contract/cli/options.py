@@ -7,9 +7,11 @@ from pathlib import Path
 
 from sms_contract.run.targets import (
     DEFAULT_DEFINITION_KEY,
+    DEFAULT_STATUS_WAIT,
     DOCUMENTED_NUMBER,
     LIVE_MAX_REQUESTS,
     LIVE_MAX_SENDS,
+    LIVE_MAX_TIME,
     TargetKind,
     TargetSettings,
 )
@@ -62,11 +64,26 @@ def add_target_arguments(
         help="live: allow checks that create, update or delete definitions or purge queues",
     )
     parser.add_argument(
+        "--max-time",
+        type=positive_seconds,
+        metavar="SECONDS",
+        help=f"deadline of the run: past it nothing new is sent and the run ends INCOMPLETE "
+        f"with its reports (live default: {LIVE_MAX_TIME:g}; mock: none)",
+    )
+    parser.add_argument(
+        "--status-wait",
+        type=seconds,
+        metavar="SECONDS",
+        help="how long a status read polls for the platform to show an accepted message "
+        f"(default: {DEFAULT_STATUS_WAIT:g}; the simulator answers at once)",
+    )
+    parser.add_argument(
         "--retries",
         type=non_negative,
         metavar="N",
-        help="retries of a request after a 429, a 5xx or a connection error, with backoff "
-        "2, 4, 8 s (default: 3)",
+        help="retries of a request after a 429 (Retry-After honoured) or a lost response, with "
+        "backoff 0.5, 1, 2 s (default: 3); a 5xx is retried once, TLS and name-resolution errors "
+        "never",
     )
     parser.add_argument(
         "--cassette-dir",
@@ -106,4 +123,21 @@ def non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a finite number of seconds, zero or more")
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    value = seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
     return value

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from sms_contract.cli.options import add_target_arguments, positive, settings_from
-from sms_contract.outcomes import CheckOutcome, Finding, RunOutcome, Spending, Verdict
+from sms_contract.outcomes import CheckOutcome, Finding, Result, RunOutcome, Spending, Verdict
 from sms_contract.recordings.cassettes import load_recordings, recorded_run
 from sms_contract.reporting import write_reports
-from sms_contract.run.planning import PlannedCheck, RunOptions
+from sms_contract.reporting.presentation import not_judged_lines
+from sms_contract.run.planning import Allocation, PlannedCheck, allocate
 from sms_contract.run.session import DEFAULT_EXAMPLES, RunInputs, prepare_run
 from sms_contract.run.targets import TargetKind
 
@@ -21,6 +22,11 @@ Run the catalogue of documented claims about the SMS API against a target and wr
 (JUnit XML, JSON, HTML, Markdown). The default target is the hermetic mock: no network, no
 configuration. Against a live tenant, recipients come only from --to, at most --max-sends
 messages are accepted, and nothing changes the tenant's configuration.
+
+The plan fits the whole catalogue into the send budget: the shared accepted sends serve every
+claim that reads an answer, probes that a conformant target refuses run first (a probe spends
+only if the target accepts it), and --dry-run prints the allocation. A claim the run could not
+judge (budget, throttling, deadline, transport) makes the result INCOMPLETE (exit 4), never OK.
 """
 
 EPILOG = """\
@@ -45,7 +51,14 @@ examples:
   sms-contract run --check SEND-ECHO-KEY --seed 42  # one check, reproducibly
   sms-contract run --cassette-dir recordings/simulator   # replay the shipped recordings
 
-exit codes: 0 every claim holds, 1 a violation, 2 usage/configuration, 3 target unreachable.
+exit codes:
+  0  every selected claim was judged and holds
+  1  a documented claim was violated
+  2  usage or configuration error
+  3  target unreachable (or a TLS or name-resolution error), or the harness failed
+  4  INCOMPLETE: not every selected claim could be judged (the send or request budget, 429s,
+     --max-time, the transport); the reasons are listed per check. --allow-incomplete makes
+     this exit 0, unless nothing at all was judged.
 """
 
 
@@ -99,7 +112,16 @@ def register(commands: Any) -> None:
         help="where reports are written (default: %(default)s)",
     )
     parser.add_argument(
-        "--dry-run", action="store_true", help="print the plan (requests, sends) and send nothing"
+        "--dry-run",
+        action="store_true",
+        help="print the plan and its send allocation (which case spends, which claims share a "
+        "send, the worst case) and send nothing",
+    )
+    parser.add_argument(
+        "--allow-incomplete",
+        action="store_true",
+        help="exit 0 when the run is INCOMPLETE (for a budget cut on purpose); a run that "
+        "judged nothing still exits 4",
     )
     parser.set_defaults(handler=run)
 
@@ -119,13 +141,17 @@ def run(args: argparse.Namespace) -> int:
             strict=args.strict,
             strict_checks=tuple(args.strict_check),
             recorded=recorded,
+            max_time=args.max_time,
+            status_wait=args.status_wait,
+            allow_incomplete=args.allow_incomplete,
         )
     )
     options = prepared.options
     print(f"sms-contract: seed {options.seed} (reproduce with --seed {options.seed})", flush=True)
     with prepared.open() as opened:
         if args.dry_run:
-            _print_plan(opened.planned, opened.target.kind, opened.target.base_url, options)
+            allocation = allocate(opened.planned, options, opened.target.capabilities)
+            _print_plan(opened.planned, allocation, opened.target.kind, opened.target.base_url)
             return 0
         print(f"target: {opened.target.kind} {opened.target.base_url}", flush=True)
         result = opened.run(progress=_progress)
@@ -139,34 +165,50 @@ def _progress(result: CheckOutcome, done: int, total: int, spent: Spending) -> N
     label = result.verdict.value.upper()
     budget = "" if spent.max_sends is None else f"/{spent.max_sends}"
     sends = f"sends {spent.accepted_sends}{budget}"
-    note = f"  ({result.skip_reason})" if result.skip_reason else ""
-    print(f"[{done:>3}/{total}] {label:<8} {result.check_id:<37} {sends:<11} {result.title}{note}")
+    note = ""
+    if result.skip_reason:
+        note = f"  ({result.skip_reason})"
+    elif result.not_judged:
+        note = f"  ({len(result.not_judged)} not judged: {result.not_judged[0].reason})"
+    print(f"[{done:>3}/{total}] {label:<10} {result.check_id:<37} {sends:<11} {result.title}{note}")
 
 
 def _print_plan(
-    planned: Sequence[PlannedCheck], kind: str, base_url: str, options: RunOptions
+    planned: Sequence[PlannedCheck], allocation: Allocation, kind: str, base_url: str
 ) -> None:
     print(f"dry run: nothing is sent. target: {kind} {base_url}")
     print(f"{'check':<36} {'cases':>5} {'requests':>8} {'sends':>5}  note")
     for item in planned:
         note = f"skipped: {item.skip_reason}" if item.skip_reason else ""
         cases, requests, sends = (
-            (0, 0, 0)
-            if item.skip_reason
-            else (
-                len(item.cases),
-                item.requests,
-                item.sends,
-            )
+            (0, 0, 0) if item.skip_reason else (len(item.cases), item.requests, item.sends)
         )
         print(f"{item.check.id:<36} {cases:>5} {requests:>8} {sends:>5}  {note}")
-    runnable = [item for item in planned if not item.skip_reason]
-    requests = sum(item.requests for item in runnable)
-    sends = sum(item.sends for item in runnable)
-    budget = "unbounded" if options.max_sends is None else str(options.max_sends)
+    print("\nsend allocation (a shared send is sent once and read by every claim listed):")
+    for shared in allocation.shared:
+        print(f"  {shared.owner[1]:<28} shared by {', '.join(shared.readers)}")
+    if allocation.spending:
+        print(f"  own accepted sends: {', '.join(allocation.spending)}")
+    if allocation.may_accept:
+        print(
+            f"  {len(allocation.may_accept)} probes a conformant target may accept (rules the "
+            "platform may apply after accepting; each accepted one is followed to its status): "
+            f"{', '.join(allocation.may_accept)}"
+        )
     print(
-        f"total: at most {requests} requests (plus token requests and retries), at most "
-        f"{sends} billable sends; send budget {budget}"
+        f"  {allocation.probes} probes a conformant target refuses: they run first and spend "
+        "only if the target accepts them"
+    )
+    if allocation.dropped:
+        print(
+            f"  left out to fit the budget ({len(allocation.dropped)} generated cases): "
+            f"{', '.join(allocation.dropped)}"
+        )
+    budget = "unbounded" if allocation.max_sends is None else str(allocation.max_sends)
+    print(
+        f"total: {allocation.requests} requests (plus token requests, retries and status "
+        f"polls); a conformant target: {allocation.conformant_sends} accepted sends; worst case "
+        f"(every probe accepted): {allocation.worst_sends}, capped by the send budget {budget}"
     )
 
 
@@ -199,11 +241,33 @@ def _print_summary(result: RunOutcome, paths: dict[str, Path]) -> None:
     counts = ", ".join(f"{result.count(v)} {v.value}" for v in Verdict)
     spent = result.spending
     budget = "" if spent.max_sends is None else f" of {spent.max_sends}"
+    possibly = f" ({spent.possibly_accepted} possibly)" if spent.possibly_accepted else ""
     print(f"\nsummary: {counts}")
     print(
-        f"spent: {spent.accepted_sends} accepted sends{budget}, {spent.requests} requests "
-        f"({spent.token_requests} for tokens), {spent.throttled} throttled (429, honoured)"
+        f"spent: {spent.accepted_sends} accepted sends{budget}{possibly}, {spent.requests} "
+        f"requests ({spent.token_requests} for tokens), {spent.throttled} throttled (429, "
+        "honoured)"
     )
+    if result.incomplete:
+        print(f"not judged ({len(result.incomplete)} checks):")
+    for check in result.incomplete:
+        for line in not_judged_lines(check):
+            print(f"  {check.check_id}: {line}")
+    for check in result.checks:
+        if check.verdict is Verdict.SKIPPED:
+            print(f"skipped: {check.check_id}: {check.skip_reason}")
+    if result.stopped:
+        print(f"stopped: {result.stopped}")
     print("reports: " + ", ".join(str(path) for path in paths.values()))
-    verdict = "FAILED: a documented claim was violated" if result.violated else "OK"
-    print(f"result: {verdict} (seed {result.seed})")
+    print(f"result: {_result_line(result)} (seed {result.seed}, exit {result.exit_code})")
+
+
+def _result_line(result: RunOutcome) -> str:
+    if result.result is Result.FAILED:
+        return "FAILED: a documented claim was violated"
+    if result.result is Result.INCOMPLETE:
+        if result.judged_nothing:
+            return "INCOMPLETE: nothing was judged"
+        allowed = " (allowed by --allow-incomplete)" if result.allow_incomplete else ""
+        return f"INCOMPLETE: {len(result.incomplete)} checks not fully judged{allowed}"
+    return "OK"

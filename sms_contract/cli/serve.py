@@ -16,6 +16,7 @@ from sms_contract.client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from sms_contract.run.targets import DOCUMENTED_NUMBER
 from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.config import (
+    ASYNC_RULES,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     Credentials,
@@ -91,6 +92,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=[d.cli_name for d in Deviation],
         help="deliberately break one documented claim (repeatable; listed below)",
     )
+    behaviour.add_argument(
+        "--status-visible-after",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="GET status finds an accepted send only this long after it was accepted "
+        "(404 until then; default: 0, at once)",
+    )
+    behaviour.add_argument(
+        "--async-rule",
+        action="append",
+        default=[],
+        metavar="RULE",
+        choices=sorted(ASYNC_RULES),
+        help="apply this validation rule after accepting: the send is answered 202 and reads "
+        "back as SMSNotSent (repeatable; one of: %(choices)s)",
+    )
     faults = parser.add_argument_group("faults (0 = off; applied to REST routes, not /v2/token)")
     faults.add_argument("--latency", type=float, default=0.0, metavar="S", help="delay per request")
     faults.add_argument(
@@ -117,6 +135,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="every Nth send is processed, then its connection is dropped",
     )
+    faults.add_argument(
+        "--send-answer",
+        type=int,
+        default=0,
+        metavar="STATUS",
+        help="accept every send whatever its body and answer it with this HTTP status "
+        "(200/201: acceptance body, 204: none, 5xx: error body; 0 = off)",
+    )
 
 
 def config_from(args: argparse.Namespace) -> SimulatorConfig:
@@ -125,12 +151,15 @@ def config_from(args: argparse.Namespace) -> SimulatorConfig:
         credentials=Credentials(client_id=args.client_id, client_secret=args.client_secret),
         rejection_form=RejectionForm(args.rejection_form),
         token_lifetime=args.token_lifetime,
+        status_visible_after=args.status_visible_after,
+        async_rules=frozenset(args.async_rule),
         faults=Faults(
             latency=args.latency,
             rate_limit_every=args.rate_limit_every,
             retry_after=args.retry_after,
             error_every=args.error_every,
             drop_response_every=args.drop_response_every,
+            send_answer=args.send_answer,
         ),
         deviations=frozenset(Deviation.from_cli_name(name) for name in args.deviation),
     )
@@ -177,6 +206,12 @@ def _banner(server: ServerHandle, config: SimulatorConfig, out: TextIO) -> None:
     if config.deviations:
         names = ", ".join(sorted(d.cli_name for d in config.deviations))
         lines.append(f"  DEVIATIONS ON:  {names}")
+    if config.faults.send_answer:
+        lines.append(f"  EVERY SEND:     accepted, answered {config.faults.send_answer}")
+    if config.async_rules:
+        lines.append(f"  ASYNC RULES:    {', '.join(sorted(config.async_rules))}")
+    if config.status_visible_after:
+        lines.append(f"  STATUS AFTER:   {config.status_visible_after:g} s")
     lines += [
         "point the live code path at it:",
         f"  {ENV_CLIENT_ID}={credentials.client_id} {ENV_CLIENT_SECRET}={secret} \\",

@@ -1,8 +1,12 @@
 """Where the bearer token comes from: OAuth 2.0 client credentials, or a static token.
 
 The vendor throttles token requests ("Do not request a new access token for every API
-call"), so ``ClientCredentials`` keeps one token for its lifetime: ``expires_in`` minus a
-margin, measured from the moment the token was requested. The client invalidates a token
+call"; "1 request every 20 minutes per client machine"), so ``ClientCredentials`` keeps one
+token for its lifetime: ``expires_in`` minus a margin of ``min(margin, expires_in / 4)``
+(the docs advise refreshing 2 or 5 minutes early; a quarter keeps short-lived tokens useful),
+measured from the moment the token was requested. A token response without a usable
+``expires_in`` still gives a token: it is kept for ``UNKNOWN_LIFETIME`` (30) seconds, and no
+new token is requested within that time, not even after a 401. The client invalidates a token
 after a 401 and asks again once; a static token cannot be refreshed.
 
 Providers do not send anything themselves: the client hands them a ``TokenSender`` that goes
@@ -29,6 +33,9 @@ TokenSender = Callable[[HttpRequest], HttpResponse]
 """Sends a token request (with retries) and returns the final response."""
 
 _REFUSED = frozenset({400, 401, 403})
+UNKNOWN_LIFETIME = 30.0
+"""Seconds a token is kept when its response gave no usable ``expires_in``; also the least
+time between two token requests then."""
 _FIELD = r'"{name}"\s*:\s*(?:"([^"]*)"|([^,\s}}]+))'
 
 
@@ -68,8 +75,10 @@ class TokenProvider(Protocol):
         """A token that is believed valid, requesting one through ``send`` if needed."""
         ...
 
-    def invalidate(self, token: str) -> None:
-        """Forget ``token`` (the API refused it) so that it is never sent again."""
+    def invalidate(self, token: str) -> bool:
+        """Forget ``token`` (the API refused it) so that it is never sent again; ``False``
+        when no other token may be had now (a static token; or a token of unknown lifetime
+        requested too recently to ask again)."""
         ...
 
     def instance_url(self, send: TokenSender) -> str | None:
@@ -88,8 +97,8 @@ class StaticToken:
     def token(self, send: TokenSender) -> str:
         return self._token
 
-    def invalidate(self, token: str) -> None:
-        return None
+    def invalidate(self, token: str) -> bool:
+        return False
 
     def instance_url(self, send: TokenSender) -> str | None:
         return None
@@ -125,6 +134,8 @@ class ClientCredentials:
         self._clock = clock
         self._token: str | None = None
         self._expires_at = 0.0
+        self._requested_at: float | None = None
+        self._lifetime_known = True
         self._instance_url: str | None = None
         self._fetched = False
 
@@ -133,11 +144,21 @@ class ClientCredentials:
             return self._token
         return self._fetch(send)
 
-    def invalidate(self, token: str) -> None:
-        if token == self._token:
-            logger.debug("access token invalidated")
-            self._token = None
-            self._expires_at = 0.0
+    def invalidate(self, token: str) -> bool:
+        if token != self._token:
+            return True  # already replaced: the current token may be tried
+        if not self._lifetime_known and self._requested_recently():
+            logger.debug("access token refused, but its lifetime is unknown: not asking again")
+            return False
+        logger.debug("access token invalidated")
+        self._token = None
+        self._expires_at = 0.0
+        return True
+
+    def _requested_recently(self) -> bool:
+        return self._requested_at is not None and (
+            self._clock() - self._requested_at < UNKNOWN_LIFETIME
+        )
 
     def instance_url(self, send: TokenSender) -> str | None:
         if not self._fetched:
@@ -166,19 +187,22 @@ class ClientCredentials:
         body = response.json_or_none()
         body = body if isinstance(body, dict) else {}
         token = body.get("access_token")
+        if not isinstance(token, str) or not token:
+            raise ApiError("the token response lacks a string access_token", status=response.status)
         lifetime = _seconds(body.get("expires_in"))
-        if not isinstance(token, str) or not token or lifetime is None:
-            raise ApiError(
-                "the token response lacks a string access_token or a numeric expires_in",
-                status=response.status,
-            )
         instance = body.get("rest_instance_url")
         self._instance_url = normalise_instance_url(instance) if isinstance(instance, str) else None
         self._token = token
-        cached_for = max(lifetime - self._margin, 0.0)
+        self._requested_at = requested_at
+        self._lifetime_known = lifetime is not None and lifetime > 0
+        if lifetime is not None and lifetime > 0:
+            cached_for = lifetime - min(self._margin, lifetime / 4)
+            logger.debug("access token cached for %g s (expires_in %g s)", cached_for, lifetime)
+        else:
+            cached_for = UNKNOWN_LIFETIME
+            logger.debug("access token cached for %g s (no usable expires_in)", cached_for)
         self._expires_at = requested_at + cached_for
         self._fetched = True
-        logger.debug("access token cached for %.0f s (expires_in %.0f s)", cached_for, lifetime)
         return token
 
     def _refusal(self, response: HttpResponse) -> str:

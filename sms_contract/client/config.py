@@ -97,23 +97,37 @@ class RetryPolicy:
 
     Backoff follows the vendor's "2, 4, 8 seconds" (rate-limiting best practices), capped at
     ``backoff_max``. A Retry-After longer than ``max_retry_after`` is not waited for: the
-    client gives up instead.
+    client gives up instead. A 5xx is retried at most ``server_error_attempts - 1`` times, after
+    ``server_error_backoff`` seconds when that is set (a conformance run retries a 5xx once,
+    quickly: a deterministic 5xx is a finding, not something to wait out). Connection errors
+    that cannot pass by themselves (TLS, a name that does not resolve) are never retried.
     """
 
     max_attempts: int = 4
     backoff_base: float = 2.0
     backoff_max: float = 30.0
     max_retry_after: float = 60.0
+    server_error_attempts: int = 4
+    server_error_backoff: float | None = None
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
             raise UsageError("RetryPolicy.max_attempts must be at least 1")
-        if min(self.backoff_base, self.backoff_max, self.max_retry_after) < 0:
+        if self.server_error_attempts < 1:
+            raise UsageError("RetryPolicy.server_error_attempts must be at least 1")
+        delays = (self.backoff_base, self.backoff_max, self.max_retry_after)
+        if min(delays) < 0 or (self.server_error_backoff or 0) < 0:
             raise UsageError("RetryPolicy delays must not be negative")
 
     def backoff(self, retry_number: int) -> float:
         """Seconds to wait before retry ``retry_number`` (1 for the first retry)."""
         return float(min(self.backoff_base * 2 ** (retry_number - 1), self.backoff_max))
+
+    def server_error_delay(self, retry_number: int) -> float:
+        """Seconds to wait before retrying a 5xx."""
+        if self.server_error_backoff is not None:
+            return self.server_error_backoff
+        return self.backoff(retry_number)
 
 
 @dataclass(frozen=True)

@@ -96,7 +96,7 @@ class ExchangeLoop:
         that may not (or need not) be retried, or a 401 that ``on_unauthorised`` declines.
         A connection error that may not be retried any more is raised."""
         policy = self._config.retry
-        attempt = retries = 0
+        attempt = retries = server_retries = 0
         maybe_processed = False
         while True:
             attempt += 1
@@ -106,7 +106,7 @@ class ExchangeLoop:
             except TransportError as exc:
                 lost = isinstance(exc, ResponseLost)
                 allowed = retry is Retry.ALWAYS or (retry is Retry.UNPROCESSED and not lost)
-                if not allowed or retries + 1 >= policy.max_attempts:
+                if exc.permanent or not allowed or retries + 1 >= policy.max_attempts:
                     raise
                 retries += 1
                 maybe_processed = maybe_processed or lost
@@ -120,15 +120,20 @@ class ExchangeLoop:
             allowed = retry is Retry.ALWAYS or (retry is Retry.UNPROCESSED and status == 429)
             if not allowed or retries + 1 >= policy.max_attempts:
                 return Outcome(response, attempt, maybe_processed)
+            if status >= 500 and server_retries + 1 >= policy.server_error_attempts:
+                return Outcome(response, attempt, maybe_processed)
             delay = retry_after(response)
             if delay is not None and delay > policy.max_retry_after:
                 reason = f"Retry-After {delay:g} s exceeds the cap of {policy.max_retry_after:g} s"
                 return Outcome(response, attempt, maybe_processed, gave_up=reason)
             retries += 1
-            maybe_processed = maybe_processed or status >= 500
-            self._wait(
-                request, policy.backoff(retries) if delay is None else delay, f"HTTP {status}"
-            )
+            if status >= 500:
+                server_retries += 1
+                maybe_processed = True
+                wait = policy.server_error_delay(server_retries) if delay is None else delay
+            else:
+                wait = policy.backoff(retries) if delay is None else delay
+            self._wait(request, wait, f"HTTP {status}")
 
     def _wait(self, request: HttpRequest, delay: float, reason: str) -> None:
         logger.debug("retrying %s %s in %g s after %s", request.method, request.path, delay, reason)

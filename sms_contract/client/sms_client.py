@@ -209,6 +209,11 @@ class SmsClient:
         )
         return outcome.response
 
+    def authenticate(self) -> None:
+        """Have a token (requesting one only when none is cached), as any call would."""
+        if not self._config.uses_static_token:
+            self._auth.token(self._send_token)
+
     def token_exchange(self, *, client_secret: str | None = None) -> HttpResponse:
         """POST the configured client-credentials token request (``client_secret`` replaces
         the configured secret, to probe a refusal) and return the raw response. It goes
@@ -289,7 +294,8 @@ class SmsClient:
                 return False
             refreshed = True
             logger.debug("%s %s got HTTP 401: refreshing the token once", method, path)
-            self._auth.invalidate(token)
+            if not self._auth.invalidate(token):
+                return False
             token = self._auth.token(self._send_token)
             return True
 

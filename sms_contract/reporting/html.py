@@ -1,32 +1,42 @@
 """A self-contained HTML report: the executable documentation of the API.
 
-One file, inline CSS, no scripts and no external resources. A header says what was run
-against what; a summary lists the checks, failing first; then each claim with its quote and
-source, its verdict (a colour *and* a word) and the scrubbed evidence behind it. Every value
-from the run goes through ``html.escape``.
+One file, inline CSS, no scripts and no external resources. A header says the result (OK,
+FAILED or INCOMPLETE, with the exit code), why the run stopped sending early if it did, and
+what was run against what at what cost; a summary lists the checks, failing first; a section
+lists what could not be judged and why; then each claim with its quote and source, its verdict
+(a colour *and* a word) and the scrubbed evidence behind it. Every value from the run goes
+through ``html.escape``.
 """
 
 from __future__ import annotations
 
 from html import escape
 
-from sms_contract.outcomes import CheckOutcome, Evidence, Finding, RunOutcome, Verdict
+from sms_contract.outcomes import CheckOutcome, Evidence, Finding, Result, RunOutcome, Verdict
 from sms_contract.reporting.presentation import (
-    budget,
+    VERDICT_ORDER,
+    cases_judged,
     counts_as_failure,
+    exit_phrase,
     is_link,
+    not_judged_lines,
+    not_judged_summary,
     ordered,
-    plural,
+    outcome_sentence,
     pretty_json,
     printable,
     requests_spent,
+    result_word,
+    sends_spent,
     verdict_label,
 )
+
+_RESULT_CSS = {Result.OK: "pass", Result.FAILED: "fail", Result.INCOMPLETE: "incomplete"}
 
 
 def render(result: RunOutcome) -> str:
     """The run as one HTML5 document."""
-    outcome = "FAILED" if result.violated else "PASSED"
+    outcome = result_word(result)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -40,9 +50,10 @@ def render(result: RunOutcome) -> str:
         _header(result, outcome),
         "<main>",
         _summary(result),
+        *_not_judged_section(result),
         '<section id="claims">',
         "<h2>Claims</h2>",
-        *(_claim(check, result.strict) for check in ordered(result.checks)),
+        *(_claim(check, result.strict) for check in ordered(result.checks, result.strict)),
         "</section>",
         "</main>",
         "</body>",
@@ -64,43 +75,48 @@ def _header(result: RunOutcome, outcome: str) -> str:
         ("Duration", f"{result.duration:.2f} s"),
         ("Tool version", f"sms-contract {_e(result.tool_version)}"),
         ("Spec SHA-256", f"<code>{_e(result.spec_sha256)}</code>"),
-        ("Accepted sends", _e(budget(spent.accepted_sends, spent.max_sends))),
+        ("Accepted sends", _e(sends_spent(spent))),
         ("Requests", _e(requests_spent(spent))),
         ("Strict", "yes: observations count as failures" if result.strict else "no"),
+        (
+            "Allow incomplete",
+            "yes: a run that judged something but not everything exits 0"
+            if result.allow_incomplete
+            else "no",
+        ),
     ]
     rows = "\n".join(f"<dt>{name}</dt><dd>{value}</dd>" for name, value in facts)
-    css = "fail" if result.violated else "pass"
+    css = _RESULT_CSS[result.result]
+    stopped = (
+        f'<p class="note stopped">The run stopped sending early: {_e(result.stopped)}</p>\n'
+        if result.stopped is not None
+        else ""
+    )
     return (
         "<header>\n"
         "<h1>sms-contract conformance report</h1>\n"
-        f'<p class="outcome {css}"><strong>{outcome}</strong> (exit code {result.exit_code})'
-        f" {_e(_outcome_sentence(result))}</p>\n"
+        f'<p class="outcome {css}"><strong>{outcome}</strong> ({_e(exit_phrase(result))})'
+        f" {_e(outcome_sentence(result))}.</p>\n"
+        f"{stopped}"
         f'<dl class="facts">\n{rows}\n</dl>\n'
         "</header>"
     )
-
-
-def _outcome_sentence(result: RunOutcome) -> str:
-    failing = sum(1 for check in result.checks if counts_as_failure(check, result.strict))
-    if failing:
-        return f"{failing} of {len(result.checks)} documented claims did not hold."
-    return f"every claim that ran held ({len(result.checks)} checks)."
 
 
 def _summary(result: RunOutcome) -> str:
     counts = " ".join(
         f'<span class="badge {verdict.value if result.count(verdict) else "none"}">'
         f"{result.count(verdict)} {verdict.value}</span>"
-        for verdict in Verdict
+        for verdict in VERDICT_ORDER
     )
     rows = "\n".join(
         "<tr>"
         f'<td><a href="#{_e(check.check_id)}"><code>{_e(check.check_id)}</code></a></td>'
         f"<td>{_e(check.title)}</td>"
         f"<td>{_e(check.category.value)}</td>"
-        f"<td>{_badge(check, result.strict)}</td>"
+        f"<td>{_badge(check, result.strict)}{_partial(check)}</td>"
         "</tr>"
-        for check in ordered(result.checks)
+        for check in ordered(result.checks, result.strict)
     )
     return (
         '<section id="summary">\n<h2>Summary</h2>\n'
@@ -115,6 +131,39 @@ def _badge(check: CheckOutcome, strict: bool) -> str:
     return f'<span class="badge {css}">{_e(verdict_label(check, strict))}</span>'
 
 
+def _partial(check: CheckOutcome) -> str:
+    """After a verdict badge: how much of the check was not judged, when anything was not."""
+    summary = not_judged_summary(check)
+    return f' <span class="partial">{_e(summary)}</span>' if summary else ""
+
+
+def _not_judged_section(result: RunOutcome) -> list[str]:
+    """Every check that ran but could not judge all it planned, with each reason once."""
+    checks = ordered(result.incomplete, result.strict)
+    if not checks:
+        return []
+    items = "\n".join(
+        f'<li><a href="#{_e(check.check_id)}"><code>{_e(check.check_id)}</code></a> '
+        f"{_e(check.title)} {_badge(check, result.strict)} {_e(not_judged_summary(check))}"
+        f"\n{_reasons(check)}</li>"
+        for check in checks
+    )
+    return [
+        '<section id="not-judged">',
+        "<h2>Not judged</h2>",
+        "<p>These checks ran but could not judge everything they planned. What was not judged "
+        "is neither a pass nor a failure; a failure found in what was judged still stands.</p>",
+        f"<ul>\n{items}\n</ul>",
+        "</section>",
+    ]
+
+
+def _reasons(check: CheckOutcome) -> str:
+    lines = not_judged_lines(check, text=_e, code=lambda case_id: f"<code>{_e(case_id)}</code>")
+    items = "\n".join(f"<li>{line}</li>" for line in lines)
+    return f'<ul class="reasons">\n{items}\n</ul>'
+
+
 def _claim(check: CheckOutcome, strict: bool) -> str:
     claim = check.claim
     source = (
@@ -126,7 +175,7 @@ def _claim(check: CheckOutcome, strict: bool) -> str:
     parts = [
         f'<article class="claim" id="{_e(check.check_id)}">',
         f"<h3><code>{_e(check.check_id)}</code> {_e(check.title)} {_badge(check, strict)}</h3>",
-        f'<p class="meta">{_e(check.category.value)} · {plural(check.cases, "case")} · '
+        f'<p class="meta">{_e(check.category.value)} · {_e(cases_judged(check))} · '
         f"{check.duration:.2f} s</p>",
         f'<p class="claim-text">{_e(claim.text)}</p>',
         f"<blockquote{cite}>{_e(claim.quote)}</blockquote>",
@@ -140,6 +189,11 @@ def _claim(check: CheckOutcome, strict: bool) -> str:
     if check.verdict is Verdict.SKIPPED:
         reason = check.skip_reason or "not run against this target"
         parts.append(f'<p class="note">Skipped: {_e(reason)}</p>')
+    elif not check.complete:
+        parts.append(
+            f'<div class="not-judged">\n<p><strong>{_e(not_judged_summary(check))}</strong>'
+            f"</p>\n{_reasons(check)}\n</div>"
+        )
     parts += [_finding(finding) for finding in check.findings]
     parts.append("</article>")
     return "\n".join(parts)
@@ -185,7 +239,7 @@ def _evidence(evidence: Evidence, label: str) -> str:
 
 STYLE = """
 :root { color-scheme: light; --fail: #b42318; --pass: #067647; --observed: #8a5a00;
-  --skipped: #475467; --line: #d0d5dd; --soft: #f6f7f9; }
+  --skipped: #475467; --incomplete: #6941c6; --line: #d0d5dd; --soft: #f6f7f9; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: #1d2939; background: #fff; }
@@ -205,6 +259,7 @@ a { color: #175cd3; overflow-wrap: anywhere; }
 .outcome { font-size: 17px; margin: 4px 0 12px; }
 .outcome.fail strong { color: var(--fail); }
 .outcome.pass strong { color: var(--pass); }
+.outcome.incomplete strong { color: var(--incomplete); }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0 0 16px; }
 .facts dt { font-weight: 600; color: #475467; }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
@@ -214,6 +269,7 @@ a { color: #175cd3; overflow-wrap: anywhere; }
 .badge.pass { background: var(--pass); }
 .badge.observed { background: var(--observed); }
 .badge.skipped { background: var(--skipped); }
+.badge.incomplete { background: var(--incomplete); }
 .badge.none { background: #fff; color: #667085; border: 1px solid var(--line); }
 .counts .badge { font-size: 14px; margin-right: 6px; }
 table { border-collapse: collapse; width: 100%; }
@@ -230,6 +286,10 @@ blockquote { margin: 6px 0; padding: 4px 12px; border-left: 4px solid var(--line
   color: #344054; font-style: italic; }
 .source { font-size: 13px; margin: 4px 0; }
 .note { background: var(--soft); padding: 4px 10px; border-radius: 6px; }
+.partial { font-size: 13px; color: var(--incomplete); }
+.not-judged { border-left: 4px solid var(--incomplete); padding: 4px 0 4px 12px; margin: 12px 0; }
+.not-judged p { margin: 0; }
+.reasons { margin: 4px 0; padding-left: 20px; }
 .finding { border-left: 4px solid var(--line); padding: 4px 0 4px 12px; margin: 12px 0; }
 .finding.fail { border-left-color: var(--fail); }
 .finding.observed { border-left-color: var(--observed); }

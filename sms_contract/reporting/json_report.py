@@ -11,8 +11,16 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from sms_contract.outcomes import CheckOutcome, Evidence, Finding, RunOutcome, Spending, Verdict
-from sms_contract.reporting.presentation import counts_as_failure
+from sms_contract.outcomes import (
+    CheckOutcome,
+    Evidence,
+    Finding,
+    NotJudged,
+    RunOutcome,
+    Spending,
+    Verdict,
+)
+from sms_contract.reporting.presentation import counts_as_failure, planned_cases
 
 FORMAT_VERSION = 1
 
@@ -34,8 +42,11 @@ def as_document(result: RunOutcome) -> dict[str, Any]:
         "started_at": result.started_at,
         "duration": result.duration,
         "strict": result.strict,
+        "allow_incomplete": result.allow_incomplete,
         "violated": result.violated,
+        "result": result.result.value,
         "exit_code": result.exit_code,
+        "stopped": result.stopped,
         "summary": _summary(result),
         "spending": _spending(result.spending),
         "checks": [_check(check, result.strict) for check in result.checks],
@@ -54,6 +65,7 @@ def _summary(result: RunOutcome) -> dict[str, int]:
 def _spending(spending: Spending) -> dict[str, int | None]:
     return {
         "accepted_sends": spending.accepted_sends,
+        "possibly_accepted": spending.possibly_accepted,
         "max_sends": spending.max_sends,
         "requests": spending.requests,
         "max_requests": spending.max_requests,
@@ -75,11 +87,18 @@ def _check(check: CheckOutcome, strict: bool) -> dict[str, Any]:
         },
         "verdict": check.verdict.value,
         "counts_as_failure": counts_as_failure(check, strict),
+        "planned": planned_cases(check),
         "cases": check.cases,
+        "not_judged": [_not_judged(item) for item in check.not_judged],
         "duration": check.duration,
-        "skip_reason": check.skip_reason,
+        # Only a skip has a skip reason: what a check that ran could not judge is in not_judged.
+        "skip_reason": check.skip_reason if check.verdict is Verdict.SKIPPED else None,
         "findings": [_finding(finding) for finding in check.findings],
     }
+
+
+def _not_judged(item: NotJudged) -> dict[str, str]:
+    return {"case_id": item.case_id, "reason": item.reason}
 
 
 def _finding(finding: Finding) -> dict[str, Any]:

@@ -1,14 +1,34 @@
-"""Planning a run: which checks, which cases, and what each will send. Pure: the same options
-and capabilities give the same plan, so ``--dry-run`` prints exactly what a run would send."""
+"""Planning a run: which checks, which cases, what each will send, and how the send budget is
+allocated. Pure: the same options and capabilities give the same plan, so ``--dry-run`` prints
+exactly what a run would send.
+
+The allocation (``allocate``): a conformant target accepts the valid sends and refuses the
+probes, so what a run spends is its accepted sends (a shared send counted once, whatever number
+of claims read it) plus the probes of rules the platform may apply only after accepting (a
+conformant target may accept those). When that is more than ``--max-sends``, the generated
+cases planned on top of the named ones (``Case.optional``) are dropped, last phase first, until
+it fits; a probe that only a non-conformant target accepts spends budget only if it does, and
+the worst case (every probe accepted) is reported beside it.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sms_contract.checks import CATALOGUE
-from sms_contract.checks.model import CAPABILITY_REASONS, Capability, Case, Check, PlanContext
+from sms_contract.checks.model import (
+    CAPABILITY_REASONS,
+    Capability,
+    Case,
+    Check,
+    Phase,
+    PlanContext,
+    Step,
+)
 from sms_contract.errors import UsageError
+
+MARGIN = 1  # sends of the budget that generated cases leave free (``_fit``)
 
 
 @dataclass(frozen=True)
@@ -24,6 +44,9 @@ class RunOptions:
     allow_list: tuple[str, ...] = ()
     definition_key: str = "account-reset"
     nonce: str = "sc0"
+    max_time: float | None = None  # seconds; past them nothing new is sent
+    status_wait: float = 30.0  # seconds a status read waits for the platform
+    allow_incomplete: bool = False  # an incomplete run exits 0
 
 
 @dataclass(frozen=True)
@@ -34,11 +57,37 @@ class PlannedCheck:
 
     @property
     def requests(self) -> int:
+        """Requests of its cases, shared sends included (counted once per run: ``allocate``)."""
         return sum(len(case.steps) for case in self.cases)
 
     @property
     def sends(self) -> int:
+        """Billable steps of its cases (a shared one counts here for every check holding it)."""
         return sum(1 for case in self.cases for step in case.steps if step.billable)
+
+
+@dataclass(frozen=True)
+class SharedSend:
+    """A send made once and read by several claims."""
+
+    shared: str
+    owner: tuple[str, str]  # (check, case) that sends it and whose recording holds it
+    readers: tuple[str, ...]  # every check that reads its answer
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """What the run will spend of its budget, case by case (``--dry-run`` prints it)."""
+
+    shared: tuple[SharedSend, ...]
+    spending: tuple[str, ...]  # cases whose own (unshared) send a conformant target accepts
+    may_accept: tuple[str, ...]  # probes a conformant target may accept (spend if it does)
+    probes: int  # billable requests a conformant target refuses (spend only if accepted)
+    conformant_sends: int  # what a conformant target makes the run spend
+    worst_sends: int  # if every probe were accepted as well
+    requests: int  # requests planned (shared sends once; no retries, polls or tokens)
+    max_sends: int | None
+    dropped: tuple[str, ...]  # generated cases left out to fit the budget
 
 
 def select_checks(check_ids: Sequence[str]) -> list[Check]:
@@ -54,7 +103,8 @@ def select_checks(check_ids: Sequence[str]) -> list[Check]:
 
 
 def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[PlannedCheck]:
-    """What the run will send, check by check; pure, so ``--dry-run`` shows exactly this."""
+    """What the run will send, check by check; pure, so ``--dry-run`` shows exactly this.
+    Generated cases that would not fit the send budget are left out (``allocate``)."""
     if not options.allow_list:
         raise UsageError("no recipient: give at least one --to NUMBER")
     ctx = PlanContext(
@@ -63,6 +113,7 @@ def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[Plann
         definition_key=options.definition_key,
         allow_list=options.allow_list,
         nonce=options.nonce,
+        max_sends=options.max_sends,
     )
     planned = []
     for check in select_checks(options.check_ids):
@@ -77,4 +128,125 @@ def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[Plann
             planned.append(PlannedCheck(check, cases))
     if options.case_id is not None and not any(p.cases for p in planned):
         raise UsageError(f"no case {options.case_id!r} in the selected checks")
-    return [p for p in planned if p.cases or options.case_id is None]
+    planned = [p for p in planned if p.cases or options.case_id is None]
+    return _fit(planned, options.max_sends)
+
+
+def schedule(planned: Sequence[PlannedCheck]) -> list[tuple[PlannedCheck, Case]]:
+    """The order cases are sent in: phase by phase, catalogue order within a phase."""
+    order = [
+        (case.phase, n, m, item, case)
+        for n, item in enumerate(planned)
+        if item.skip_reason is None
+        for m, case in enumerate(item.cases)
+    ]
+    order.sort(key=lambda entry: (entry[0], entry[1], entry[2]))
+    return [(item, case) for _, _, _, item, case in order]
+
+
+def _runnable(planned: Sequence[PlannedCheck]) -> list[Case]:
+    return [case for item, case in schedule(planned)]
+
+
+def _cost(cases: Sequence[Case]) -> tuple[int, int]:
+    """(sends a conformant target makes the run spend, if every probe were accepted too)."""
+    seen: set[str] = set()
+    conformant = worst = 0
+    for case in cases:
+        for step in case.steps:
+            if not step.billable:
+                continue
+            if step.shared is not None:
+                if step.shared in seen:
+                    continue
+                seen.add(step.shared)
+            worst += 1
+            if step.spends_if_conformant or case.phase is Phase.MAY_ACCEPT:
+                conformant += 1
+    return conformant, worst
+
+
+def _fit(planned: list[PlannedCheck], max_sends: int | None) -> list[PlannedCheck]:
+    """Drop generated cases (last phase first) until a conformant target's spending leaves
+    one send of the budget free: room for an answer that may have been an acceptance (a lost
+    response whose retry is accepted counts twice)."""
+    if max_sends is None:
+        return planned
+    room = max(max_sends - MARGIN, 0)
+    dropped: set[tuple[str, str]] = set()
+    optional = [case for case in reversed(_runnable(planned)) if case.optional]
+    while optional:
+        kept = [case for case in _runnable(planned) if case.owner not in dropped]
+        if _cost(kept)[0] <= room:
+            break
+        dropped.add(optional.pop(0).owner)
+    if not dropped:
+        return planned
+    return [
+        replace(item, cases=tuple(c for c in item.cases if c.owner not in dropped))
+        for item in planned
+    ]
+
+
+def allocate(
+    planned: Sequence[PlannedCheck], options: RunOptions, capabilities: frozenset[Capability]
+) -> Allocation:
+    """How the plan spends its budget (module doc); pure, for ``--dry-run`` and reports."""
+    cases = _runnable(planned)
+    readers: dict[str, list[str]] = {}
+    owners: dict[str, tuple[str, str]] = {}
+    spending: list[str] = []
+    may_accept: list[str] = []
+    probes = requests = 0
+    seen: set[str] = set()
+    for case in cases:
+        for step in case.steps:
+            if step.shared is not None:
+                readers.setdefault(step.shared, [])
+                if case.check_id not in readers[step.shared]:
+                    readers[step.shared].append(case.check_id)
+                owners.setdefault(step.shared, step.owner or case.owner)
+                if step.shared in seen:
+                    continue
+                seen.add(step.shared)
+            requests += 1
+            if not step.billable:
+                continue
+            if step.spends_if_conformant and step.shared is None:
+                spending.append(case.id)
+            elif case.phase is Phase.MAY_ACCEPT and not step.spends_if_conformant:
+                may_accept.append(case.id)
+            elif not step.spends_if_conformant:
+                probes += 1
+    conformant, worst = _cost(cases)
+    unfit = plan(replace(options, max_sends=None), capabilities)
+    kept = {case.owner for case in cases}
+    dropped = tuple(case.id for case in _runnable(unfit) if case.owner not in kept)
+    shared = tuple(
+        SharedSend(name, owners[name], tuple(readers[name])) for name in readers if name in seen
+    )
+    return Allocation(
+        shared=shared,
+        spending=tuple(spending),
+        may_accept=tuple(may_accept),
+        probes=probes,
+        conformant_sends=conformant,
+        worst_sends=worst,
+        requests=requests,
+        max_sends=options.max_sends,
+        dropped=dropped,
+    )
+
+
+def steps_of(planned: Sequence[PlannedCheck]) -> list[Step]:
+    """Every step the run will send, each shared step once, in sending order."""
+    seen: set[str] = set()
+    steps = []
+    for case in _runnable(planned):
+        for step in case.steps:
+            if step.shared is not None:
+                if step.shared in seen:
+                    continue
+                seen.add(step.shared)
+            steps.append(step)
+    return steps

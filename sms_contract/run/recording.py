@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from sms_contract.checks.model import Auth, Case
+from sms_contract.checks.model import Auth
 from sms_contract.errors import UsageError
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import RunOutcome
@@ -105,10 +105,11 @@ def record_run(run: OpenRun, *, progress: Progress | None = None) -> Recording:
     spec_sha256 = load_spec().sha256
     recorders: dict[str, Recorder] = {}
 
-    def keep(case: Case | None, exchange: Exchange) -> None:
-        if case is None:  # the runner sends nothing outside a case
+    def keep(owner: tuple[str, str] | None, exchange: Exchange) -> None:
+        if owner is None:  # the runner sends nothing outside a case
             return
-        recorder = recorders.get(case.check_id)
+        check_id, case_id = owner
+        recorder = recorders.get(check_id)
         if recorder is None:
             recorder = Recorder(
                 scrubber,
@@ -117,8 +118,8 @@ def record_run(run: OpenRun, *, progress: Progress | None = None) -> Recording:
                 spec_sha256=spec_sha256,
                 run=planned_with,
             )
-            recorders[case.check_id] = recorder
-        recorder.record(case.check_id, case.id, exchange)
+            recorders[check_id] = recorder
+        recorder.record(check_id, case_id, exchange)
 
     result = replace(run, target=replace(target, recorder=keep)).run(progress)
     cassettes = {check_id: recorder.cassette for check_id, recorder in recorders.items()}
@@ -157,8 +158,18 @@ def rerun(
     prepared = prepare_run(RunInputs(settings, check_ids=wanted, recorded=recorded_with))
     with prepared.open() as run:
         fresh = record_run(run, progress=progress)
+    # The selected checks' recorded cases, and the cases that own the shared sends they read.
+    owners = {
+        step.owner or case.owner
+        for item in fresh.planned
+        for case in item.cases
+        for step in case.steps
+    }
     recorded = tuple(
-        i for cassette in cassettes for i in cassette.interactions if i.check_id in wanted
+        i
+        for cassette in cassettes
+        for i in cassette.interactions
+        if (i.check_id, i.case_id) in owners or i.check_id in wanted
     )
     sides = (
         RunValues(recorded_with.nonce, recorded_with.definition_key),

@@ -2,6 +2,13 @@
 within the safety rails, judge what came back, and return a ``RunOutcome``. No printing, no
 files: the caller gets progress through a callback and renders the result itself.
 
+Cases run in the order ``planning.schedule`` gives (phase by phase), a shared step once per
+run. A case that cannot be judged (the send budget is spent, the target throttles, the
+deadline passes, the transport fails, or a send it reads was not accepted) is reported as not
+judged with its reason, never as a pass: a check with such a case is ``incomplete`` unless it
+failed. The run stops sending when the deadline passes, and when the target answers 429 (after
+every retry) or cannot be reached for ``BREAKER`` requests in a row.
+
 No case is ever re-executed and nothing is shrunk: a failure is reported from its first run,
 with commands that replay that one case against the mock and against a live target.
 """
@@ -10,45 +17,82 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from sms_contract import __version__
 from sms_contract.checks.auth import token_step
-from sms_contract.checks.model import Auth, Case, Check, Expect, Judgement, Step
+from sms_contract.checks.model import Auth, Case, Check, Expect, Judgement, Poll, Step, When
+from sms_contract.checks.reading import Answer, read_send
 from sms_contract.client.retrying import ExchangeObserver
 from sms_contract.client.sms_client import AuthMode, SmsClient
-from sms_contract.errors import ApiError, HarnessError, ResponseLost
+from sms_contract.errors import ApiError, HarnessError, ResponseLost, TransportError
 from sms_contract.exchange import Exchange
-from sms_contract.outcomes import CheckOutcome, Evidence, Finding, RunOutcome, Spending, Verdict
+from sms_contract.outcomes import (
+    CheckOutcome,
+    Evidence,
+    Finding,
+    NotJudged,
+    RunOutcome,
+    Spending,
+    Verdict,
+)
 from sms_contract.redaction import Scrubber
-from sms_contract.run.planning import PlannedCheck, RunOptions
-from sms_contract.run.safety import BudgetExhausted, SafetyGuard
+from sms_contract.run.planning import PlannedCheck, RunOptions, schedule
+from sms_contract.run.safety import BudgetExhausted, DeadlineReached, SafetyGuard
 from sms_contract.run.targets import Target
 from sms_contract.spec.endpoints import REQUEST_TOKEN, is_token_request
 from sms_contract.spec.loading import load_spec
 
 MAX_FINDINGS_PER_CHECK = 25
+BREAKER = 3  # requests in a row throttled, or unanswered, before the run stops sending
+POLL_FIRST_DELAY = 1.0
+POLL_MAX_DELAY = 8.0
+OWN_TOKEN = token_step(Auth.CREDENTIALS, Expect.ACCEPT)
+"""The step a token request the client makes on its own belongs to (TOKEN-CONTRACT judges
+the run's own token responses)."""
+
+Owner = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One exchange of the run: the case it is recorded under, its step, what came back."""
+
+    owner: Owner
+    step: Step
+    exchange: Exchange
 
 
 @dataclass
 class _Recorded:
-    """Every exchange of the run, with the step it belongs to (None: a token request)."""
-
-    exchanges: list[tuple[Case | None, Step | None, Exchange]] = field(default_factory=list)
-    case: Case | None = None
+    entries: list[Entry] = field(default_factory=list)
+    owner: Owner | None = None
     step: Step | None = None
 
-    def add(self, exchange: Exchange) -> None:
-        # A token request the client makes on its own belongs to no step of the case.
-        own_token = is_token_request(exchange.request) and (
-            self.step is None or self.step.operation_id != REQUEST_TOKEN
-        )
-        self.exchanges.append((self.case, None if own_token else self.step, exchange))
+    def add(self, exchange: Exchange) -> Entry | None:
+        if self.owner is None or self.step is None:
+            return None
+        own_token = is_token_request(exchange.request) and self.step.operation_id != REQUEST_TOKEN
+        entry = Entry(self.owner, OWN_TOKEN if own_token else self.step, exchange)
+        self.entries.append(entry)
+        return entry
 
 
-# Called as each check finishes: its result, checks done, checks in all, what was spent so far.
+@dataclass
+class _CaseRun:
+    exchanges: list[Exchange]
+    not_judged: str | None = None
+
+
+class _NotJudged(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# Called as each check finishes: its outcome, checks done, checks in all, what was spent so far.
 Progress = Callable[[CheckOutcome, int, int, Spending], None]
 
 
@@ -60,11 +104,13 @@ class Runner:
         self._options = options
         self._progress = progress
         self._recorded = _Recorded()
+        deadline = None if options.max_time is None else time.monotonic() + options.max_time
         self.guard = SafetyGuard(
             options.allow_list,
             max_sends=options.max_sends,
             max_requests=options.max_requests,
             enforce_allow_list=target.enforce_allow_list,
+            deadline=deadline,
         )
         self.scrubber = Scrubber(target.known_secrets, known_phones=options.allow_list)
         self._client = SmsClient(
@@ -73,35 +119,66 @@ class Runner:
             observer=ExchangeObserver(
                 before_send=self.guard.before_send, after_exchange=self._after_exchange
             ),
-            sleep=target.sleep,
+            sleep=self._sleep,
         )
+        self._shared: dict[str, Exchange | str] = {}  # shared step: its exchange, or why not
+        self._finals: list[Entry] = []  # the final answer of every request, for judging all
+        self._stop: str | None = None  # why nothing more is sent
+        self._answered = False  # the target has answered at least once
+        self._throttled_in_a_row = 0
+        self._unanswered_in_a_row = 0
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every exchange of the run so far, with its case and step."""
+        return tuple(self._recorded.entries)
+
+    def _sleep(self, seconds: float) -> None:
+        self.guard.check_deadline(seconds)
+        self._target.sleep(seconds)
 
     def _after_exchange(self, exchange: Exchange) -> None:
         self.guard.after_exchange(exchange)
-        self._recorded.add(exchange)
+        entry = self._recorded.add(exchange)
+        if entry is not None and entry.step is OWN_TOKEN:
+            self._final(exchange, OWN_TOKEN)  # the client's own token requests are judged too
         if self._target.recorder is not None:
-            self._target.recorder(self._recorded.case, exchange)
+            self._target.recorder(entry.owner if entry else None, exchange)
 
     # -- running ------------------------------------------------------------------------
 
     def run(self, planned: Sequence[PlannedCheck]) -> RunOutcome:
         started = time.monotonic()
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
-        results: dict[str, CheckOutcome] = {}
-        total, done = len(planned), 0
+        outcomes: dict[str, CheckOutcome] = {}
+        total = len(planned)
+        cases = {case.owner: case for item in planned for case in item.cases}
         for item in planned:
-            results[item.check.id] = self._promoted(self._run_check(item))
-            if item.check.judge_exchange is None or item.skip_reason is not None:
-                done += 1
-                self._report(results[item.check.id], done, total)
+            if item.skip_reason is not None:
+                outcomes[item.check.id] = _outcome(
+                    item.check, Verdict.SKIPPED, skip_reason=item.skip_reason
+                )
+                self._report(outcomes[item.check.id], len(outcomes), total)
+        order = schedule(planned)
+        last = {item.check.id: n for n, (item, _) in enumerate(order)}
+        runs: dict[Owner, _CaseRun] = {}
+        began: dict[str, float] = {}
+        for n, (item, case) in enumerate(order):
+            began.setdefault(item.check.id, time.monotonic())
+            runs[case.owner] = self._run_case(case)
+            if last[item.check.id] == n and item.check.judge_exchange is None:
+                elapsed = time.monotonic() - began[item.check.id]
+                outcomes[item.check.id] = self._promoted(self._judge(item, runs, elapsed))
+                self._report(outcomes[item.check.id], len(outcomes), total)
+        for item in planned:  # checks that planned no case (a --case of another check)
+            if item.check.id not in outcomes and item.check.judge_exchange is None:
+                outcomes[item.check.id] = self._promoted(self._judge(item, runs, 0.0))
+                self._report(outcomes[item.check.id], len(outcomes), total)
         # Cross-cutting checks judge every exchange of the run, so they finish last.
         for item in planned:
-            if item.check.judge_exchange is not None and item.skip_reason is None:
-                results[item.check.id] = self._promoted(
-                    self._judge_all(item, results[item.check.id])
-                )
-                done += 1
-                self._report(results[item.check.id], done, total)
+            if item.check.judge_exchange is not None and item.check.id not in outcomes:
+                outcomes[item.check.id] = self._promoted(self._judge_all(item.check, cases))
+                self._report(outcomes[item.check.id], len(outcomes), total)
         return RunOutcome(
             tool_version=__version__,
             spec_sha256=load_spec().sha256,
@@ -111,14 +188,18 @@ class Runner:
             started_at=started_at,
             duration=round(time.monotonic() - started, 3),
             strict=self._options.strict,
-            checks=tuple(results[item.check.id] for item in planned),
+            checks=tuple(outcomes[item.check.id] for item in planned),
             spending=self.guard.spending(),
+            allow_incomplete=self._options.allow_incomplete,
+            stopped=self._stop,
         )
 
     def _promoted(self, result: CheckOutcome) -> CheckOutcome:
         """An observation of a check named with --strict-check is a violation."""
         chosen = {check_id.upper() for check_id in self._options.strict_checks}
-        if result.check_id not in chosen or result.verdict is not Verdict.OBSERVED:
+        if result.check_id not in chosen or not result.observations:
+            return result
+        if result.verdict not in (Verdict.OBSERVED, Verdict.INCOMPLETE):
             return result
         findings = tuple(
             replace(f, verdict=Verdict.FAIL, message=f"(strict) {f.message}")
@@ -132,73 +213,101 @@ class Runner:
         if self._progress is not None:
             self._progress(result, done, total, self.guard.spending())
 
-    def _run_check(self, item: PlannedCheck) -> CheckOutcome:
-        check = item.check
-        began = time.monotonic()
-        if item.skip_reason is not None:
-            return _result(check, Verdict.SKIPPED, 0, (), skip_reason=item.skip_reason)
-        findings: list[Finding] = []
-        judged = 0
-        skipped: list[str] = []
-        for case in item.cases:
-            exchanges, why_not = self._run_case(case)
-            if why_not is not None:
-                skipped.append(why_not)
-                if why_not.startswith("budget"):
-                    break
-                continue
-            judged += 1
-            if check.judge_exchange is None:
-                findings += [
-                    self._finding(case, j, exchanges) for j in check.judge(case, exchanges)
-                ]
-        duration = time.monotonic() - began
-        if check.judge_exchange is not None:
-            return _result(check, Verdict.PASS, judged, (), duration=duration)
-        if judged == 0:
-            reason = skipped[0] if skipped else "no case was planned"
-            return _result(check, Verdict.SKIPPED, 0, (), skip_reason=reason, duration=duration)
-        # A verdict on part of the cases says so: a pass on 1 case of 3 is not a pass on 3.
-        partial = (
-            f"{len(item.cases) - judged} of {len(item.cases)} cases not judged ({skipped[0]})"
-            if judged < len(item.cases) and skipped
-            else None
-        )
-        return _result(
-            check,
-            _verdict(findings),
-            judged,
-            _capped(findings),
-            skip_reason=partial,
-            duration=duration,
-        )
-
-    def _run_case(self, case: Case) -> tuple[list[Exchange], str | None]:
-        replayer = self._target.replayer
-        scope = replayer.for_case(case.check_id, case.id) if replayer else contextlib.nullcontext()
-        with scope:
-            return self._run_steps(case)
-
-    def _run_steps(self, case: Case) -> tuple[list[Exchange], str | None]:
+    def _run_case(self, case: Case) -> _CaseRun:
         exchanges: list[Exchange] = []
-        self._recorded.case = case
+        previous: Step | None = None
+        for step in case.steps:
+            if step.when is not None and not (
+                previous is not None and exchanges and _holds(step.when, previous, exchanges[-1])
+            ):
+                break
+            previous = step
+            if step.shared is not None and step.shared in self._shared:
+                cached = self._shared[step.shared]
+                if isinstance(cached, str):
+                    return _CaseRun(exchanges, cached)
+                exchanges.append(cached)
+                continue
+            if self._stop is not None:
+                return _CaseRun(exchanges, self._stop)
+            try:
+                exchange = self._run_step(case, step)
+            except _NotJudged as stopped:
+                if step.shared is not None:
+                    self._shared[step.shared] = stopped.reason
+                return _CaseRun(exchanges, stopped.reason)
+            if step.shared is not None:
+                self._shared[step.shared] = exchange
+            exchanges.append(exchange)
+        return _CaseRun(exchanges)
+
+    def _run_step(self, case: Case, step: Step) -> Exchange:
+        """The final exchange of one step; ``_NotJudged`` when it cannot be judged."""
+        owner = step.owner or case.owner
+        replayer = self._target.replayer
+        scope = replayer.for_case(*owner) if replayer else contextlib.nullcontext()
+        self._recorded.owner, self._recorded.step = owner, step
         try:
-            for step in case.steps:
-                self._recorded.step = step
-                exchange = self._send(step)
-                if exchange.response is not None and exchange.response.status == 429:
-                    return exchanges, "throttled (429) after every retry; honoured, not judged"
-                exchanges.append(exchange)
+            with scope:
+                exchange = self._poll(step) if step.poll is not None else self._send(step)
         except BudgetExhausted as exc:
-            return exchanges, f"budget: {exc}"
+            raise _NotJudged(f"budget: {exc}") from None
+        except DeadlineReached as exc:
+            self._stop = f"deadline: {exc}; nothing more was sent"
+            raise _NotJudged(f"deadline: {exc}") from None
+        except TransportError as exc:
+            if exc.permanent or not self._answered:
+                raise  # the target cannot be reached at all: exit 3, with the cause
+            self._unanswered(f"transport: {self.scrubber.text(str(exc))}")
         except ApiError as exc:
             # The client could not use an answer at all (a token response without a token,
             # say): the checks on that endpoint report it; this case cannot be judged.
-            return exchanges, f"not judged: {self.scrubber.text(str(exc))}"
+            raise _NotJudged(f"not judged: {self.scrubber.text(str(exc))}") from None
         finally:
-            self._recorded.case = None
-            self._recorded.step = None
-        return exchanges, None
+            self._recorded.owner = self._recorded.step = None
+        response = exchange.response
+        if response is None:
+            self._unanswered(
+                f"transport: no response after {exchange.attempt} attempt(s) "
+                "(the connection was lost each time)"
+            )
+        self._answered = True
+        self._unanswered_in_a_row = 0
+        if response is not None and response.status == 429:
+            self._throttled_in_a_row += 1
+            if self._throttled_in_a_row >= BREAKER:
+                self._stop = (
+                    f"throttled: the target answered 429 to {BREAKER} requests in a row after "
+                    "every retry (Retry-After honoured); nothing more was sent"
+                )
+            raise _NotJudged("throttled: HTTP 429 after every retry (honoured, never judged)")
+        self._throttled_in_a_row = 0
+        return exchange
+
+    def _unanswered(self, reason: str) -> None:
+        self._unanswered_in_a_row += 1
+        if self._unanswered_in_a_row >= BREAKER:
+            self._stop = (
+                f"transport: {BREAKER} requests in a row got no answer; nothing more was sent "
+                f"(the last: {reason})"
+            )
+        raise _NotJudged(reason)
+
+    def _poll(self, step: Step) -> Exchange:
+        """A status read repeated with backoff until the platform shows the message (or its
+        final status), or ``--status-wait`` seconds have passed."""
+        waited, delay = 0.0, POLL_FIRST_DELAY
+        while True:
+            exchange = self._send(step)
+            if _status_shown(exchange, step.poll) or waited >= self._options.status_wait:
+                return exchange
+            response = exchange.response
+            if response is None or response.status == 429 or response.status >= 500:
+                return exchange
+            pause = min(delay, self._options.status_wait - waited)
+            self._sleep(pause)
+            waited += pause
+            delay = min(delay * 2, POLL_MAX_DELAY)
 
     def _send(self, step: Step) -> Exchange:
         if step.auth in (Auth.CREDENTIALS, Auth.BAD_SECRET):
@@ -214,7 +323,7 @@ class Runner:
         elif step.auth is Auth.EXPIRED:
             headers["Authorization"] = f"Bearer {self._expired_token()}"
             mode = AuthMode.NONE
-        before = len(self._recorded.exchanges)
+        before = len(self._recorded.entries)
         with contextlib.suppress(ResponseLost):  # the observer records it with response None
             self._client.request(
                 step.method,
@@ -229,30 +338,66 @@ class Runner:
         return self._final_exchange(before)
 
     def _final_exchange(self, before: int) -> Exchange:
-        for _, _, exchange in reversed(self._recorded.exchanges[before:]):
-            if not is_token_request(exchange.request):
-                return exchange
-        raise HarnessError("a step produced no exchange")  # pragma: no cover
+        """The last attempt of the step, knowing whether an earlier one may have been
+        processed (lost, or a 5xx): the client's own model of a retried send."""
+        attempts = [
+            entry.exchange
+            for entry in self._recorded.entries[before:]
+            if not is_token_request(entry.exchange.request)
+        ]
+        if not attempts:
+            raise HarnessError("a step produced no exchange")  # pragma: no cover
+        earlier = tuple(
+            None if attempt.response is None else attempt.response.status
+            for attempt in attempts[:-1]
+        )
+        final = replace(attempts[-1], earlier=earlier)
+        self._final(final)
+        return final
+
+    def _final(self, exchange: Exchange, step: Step | None = None) -> None:
+        """Keep the final answer of a request for the cross-cutting checks."""
+        owner, current = self._recorded.owner, step or self._recorded.step
+        if owner is not None and current is not None:
+            self._finals.append(Entry(owner, current, exchange))
 
     def _send_token_request(self, step: Step) -> Exchange:
-        """A token request of the case's own, built and sent by the client's auth (a wrong
-        secret for BAD_SECRET); the exchange as the observer recorded it."""
-        secret = None
-        if step.auth is Auth.BAD_SECRET:
-            secret = "sms-contract-wrong-secret-" + str(self._options.seed)
-        before = len(self._recorded.exchanges)
+        """A token request of the case's own: the client's own token (requested only when it
+        has none: the run's token responses are judged, not an extra one), or a request with
+        a wrong secret (BAD_SECRET), built by the client's auth."""
+        before = len(self._recorded.entries)
+        if step.auth is Auth.CREDENTIALS:
+            self._client.authenticate()
+            for entry in self._recorded.entries[before:]:
+                self._final(entry.exchange)
+            own = [
+                e
+                for e in self._finals
+                if e.step.operation_id == REQUEST_TOKEN and e.step.auth is Auth.CREDENTIALS
+            ]
+            if not own:
+                raise HarnessError("no token request was made or recorded")  # pragma: no cover
+            return own[-1].exchange
+        wrong = f"sms-contract-wrong-secret-{self._options.seed}"
         with contextlib.suppress(ResponseLost):  # the observer records it with response None
-            self._client.token_exchange(client_secret=secret)
-        if len(self._recorded.exchanges) == before:
+            self._client.token_exchange(client_secret=wrong)
+        if len(self._recorded.entries) == before:
             raise HarnessError("a token request produced no exchange")  # pragma: no cover
-        return self._recorded.exchanges[-1][2]
+        exchange = self._recorded.entries[-1].exchange
+        self._final(exchange)
+        return exchange
 
     def _expired_token(self) -> str:
         """A token the target issued, then its clock moved past the token's lifetime."""
         if self._target.advance_clock is None:
             raise HarnessError("an expired-token case was planned on a target without a clock")
-        exchange = self._send_token_request(token_step(Auth.CREDENTIALS, Expect.ACCEPT))
-        body = exchange.response.json_or_none() if exchange.response else None
+        before = len(self._recorded.entries)
+        with contextlib.suppress(ResponseLost):
+            self._client.token_exchange()
+        if len(self._recorded.entries) == before:
+            raise HarnessError("a token request produced no exchange")  # pragma: no cover
+        response = self._recorded.entries[-1].exchange.response
+        body = response.json_or_none() if response else None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise ApiError("the target issued no token, so none can expire")
         self._target.advance_clock(float(body.get("expires_in", 1080)) + 600.0)
@@ -283,31 +428,107 @@ class Runner:
             curl=self.scrubber.curl(exchange.request),
         )
 
-    def _judge_all(self, item: PlannedCheck, own: CheckOutcome) -> CheckOutcome:
-        """A cross-cutting check judges every exchange of the run on its operations."""
+    def _judge(
+        self, item: PlannedCheck, runs: Mapping[Owner, _CaseRun], duration: float
+    ) -> CheckOutcome:
         check = item.check
+        findings: list[Finding] = []
+        not_judged: list[NotJudged] = []
+        judged = 0
+        for case in item.cases:
+            run = runs.get(case.owner)
+            if run is None:  # pragma: no cover - every scheduled case has run
+                raise HarnessError(f"case {case.id} was planned but not run")
+            if run.not_judged is not None:
+                not_judged.append(NotJudged(case.id, self.scrubber.text(run.not_judged)))
+                continue
+            incomplete = None
+            for judgement in check.judge(case, run.exchanges):
+                if judgement.verdict is Verdict.INCOMPLETE:
+                    incomplete = self.scrubber.text(judgement.message)
+                else:
+                    findings.append(self._finding(case, judgement, run.exchanges))
+            if incomplete is not None:
+                not_judged.append(NotJudged(case.id, incomplete))
+            else:
+                judged += 1
+        return _outcome(
+            check,
+            _verdict(findings, incomplete=bool(not_judged) or judged == 0),
+            cases=judged,
+            planned=len(item.cases),
+            findings=_capped(findings),
+            not_judged=tuple(not_judged),
+            duration=duration,
+        )
+
+    def _judge_all(self, check: Check, cases: Mapping[Owner, Case]) -> CheckOutcome:
+        """A cross-cutting check judges every exchange of the run on its operations."""
         assert check.judge_exchange is not None
         findings: list[Finding] = []
         judged = 0
-        for case, step, exchange in self._recorded.exchanges:
-            if case is None or step is None or step.operation_id not in check.operations:
+        for entry in self._finals:
+            if entry.step.operation_id not in check.operations:
                 continue
-            if exchange.response is not None and exchange.response.status == 429:
+            response = entry.exchange.response
+            if response is not None and response.status == 429:
                 continue  # throttled: honoured by the client, never judged
+            found = check.judge_exchange(entry.exchange, entry.step)
+            if found is None:
+                continue
             judged += 1
+            case = cases.get(entry.owner) or _pseudo_case(entry.owner)
             findings += [
-                self._finding(case, Judgement(j.verdict, j.message, 0), [exchange])
-                for j in check.judge_exchange(exchange, step)
+                self._finding(case, Judgement(j.verdict, j.message, 0), [entry.exchange])
+                for j in found
+                if j.verdict is not Verdict.INCOMPLETE
             ]
+        not_judged: tuple[NotJudged, ...] = ()
         if judged == 0:
-            reason = "no exchange to judge (every answer was throttled, or none was sent)"
-            return _result(check, Verdict.SKIPPED, 0, (), skip_reason=reason)
-        return _result(check, _verdict(findings), judged, _capped(findings), duration=own.duration)
+            not_judged = (
+                NotJudged(
+                    "-",
+                    "not judged: no answer of this run is one the claim applies to "
+                    "(nothing was sent, or nothing it covers was answered)",
+                ),
+            )
+        return _outcome(
+            check,
+            _verdict(findings, incomplete=judged == 0),
+            cases=judged,
+            planned=judged or 1,
+            findings=_capped(findings),
+            not_judged=not_judged,
+        )
 
 
-def _verdict(findings: Sequence[Finding]) -> Verdict:
+def _holds(when: When, previous: Step, exchange: Exchange) -> bool:
+    read = read_send(exchange, key_known=previous.key_known)
+    if when is When.ACCEPTED:
+        return read.accepted
+    return read.answer is Answer.ACCEPTED_EARLIER and not any(read.echoed_keys)
+
+
+def _status_shown(exchange: Exchange, poll: Poll | None) -> bool:
+    response = exchange.response
+    if response is None or response.status != 200:
+        return False
+    body = response.json_or_none()
+    category = body.get("eventCategoryType") if isinstance(body, dict) else None
+    if not isinstance(category, str):
+        return False
+    return poll is not Poll.FINAL or category.endswith(("SMSSent", "SMSNotSent"))
+
+
+def _pseudo_case(owner: Owner) -> Case:
+    return Case(owner[1], owner[0], "", ())
+
+
+def _verdict(findings: Sequence[Finding], *, incomplete: bool = False) -> Verdict:
     if any(f.verdict is Verdict.FAIL for f in findings):
         return Verdict.FAIL
+    if incomplete:
+        return Verdict.INCOMPLETE
     if any(f.verdict is Verdict.OBSERVED for f in findings):
         return Verdict.OBSERVED
     return Verdict.PASS
@@ -323,13 +544,15 @@ def _capped(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     return tuple(kept)
 
 
-def _result(
+def _outcome(
     check: Check,
     verdict: Verdict,
-    cases: int,
-    findings: tuple[Finding, ...],
     *,
+    cases: int = 0,
+    planned: int = 0,
+    findings: tuple[Finding, ...] = (),
     skip_reason: str | None = None,
+    not_judged: tuple[NotJudged, ...] = (),
     duration: float = 0.0,
 ) -> CheckOutcome:
     return CheckOutcome(
@@ -342,4 +565,6 @@ def _result(
         findings=findings,
         skip_reason=skip_reason,
         duration=round(duration, 3),
+        not_judged=not_judged,
+        planned=planned,
     )

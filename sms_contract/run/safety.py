@@ -1,22 +1,39 @@
 """Live-safety rails, enforced on every request before it is sent (architecture.md, "Live
 safety"): recipients only from the allow-list, a hard budget of accepted sends and of requests,
-and an account of what was spent. 429 answers are counted, never judged."""
+a deadline, and an account of what was spent. 429 answers are counted, never judged.
+
+A budget no answer can break: every answer to a send that is not a documented rejection is
+counted as (possibly) accepted, one per recipient: a 202 (less the recipients it rejects),
+any other 2xx, a 1xx or 3xx, any 5xx, and a lost response. A possible acceptance is given back
+only when a retry of the very same request is then refused with a documented rejection other
+than 109110 (the identical request was refused, so the earlier try was too); 401, 403 and 429
+give nothing back, since they say nothing about the earlier try.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from sms_contract.errors import UnsafeTargetError
-from sms_contract.exchange import Exchange, HttpRequest
+from sms_contract.errors import SmsContractError, UnsafeTargetError
+from sms_contract.exchange import Exchange, HttpRequest, HttpResponse
 from sms_contract.outcomes import Spending
 from sms_contract.spec.endpoints import is_send, is_token_request
 from sms_contract.spec.rules import looks_deliverable
 
+DUPLICATE_MESSAGE_KEY = 109110
+_NO_ANSWER = frozenset({401, 403, 429})  # refused before the content was looked at
+
 
 class BudgetExhausted(UnsafeTargetError):
     """The run's budget of accepted sends or of requests is spent; nothing more is sent."""
+
+
+class DeadlineReached(SmsContractError):
+    """The run's deadline (--max-time) has passed, or waiting would pass it: nothing more is
+    sent."""
 
 
 def _recipients(body: Any) -> Iterator[Any]:
@@ -32,11 +49,66 @@ def _recipients(body: Any) -> Iterator[Any]:
                 yield item["to"]
 
 
-class SafetyGuard:
-    """Counts what a run spends and refuses what it must not send.
+def _body(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"")
+    except (ValueError, RecursionError):
+        return None
 
-    ``max_sends`` bounds accepted sends; a send whose response was lost counts as accepted, since
-    it may have been. ``max_requests`` bounds every request, token requests included.
+
+def recipient_count(request: HttpRequest) -> int:
+    """How many messages a send could deliver: one per ``recipients`` item of a batch (at
+    least one), else one."""
+    body = _body(request)
+    items = body.get("recipients") if isinstance(body, dict) else None
+    return max(len(items), 1) if isinstance(items, list) else 1
+
+
+def _code(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def charge(request: HttpRequest, response: HttpResponse | None) -> tuple[int, bool]:
+    """(messages the target may have accepted, whether the answer is a documented rejection
+    of the content that is not 109110) for one answer to a send."""
+    if response is None:
+        return recipient_count(request), False
+    status = response.status
+    if 400 <= status < 500:
+        body = response.json_or_none()
+        code = _code(body.get("errorcode")) if isinstance(body, Mapping) else None
+        return 0, status not in _NO_ANSWER and code != DUPLICATE_MESSAGE_KEY
+    if status != 202:
+        return recipient_count(request), False
+    body = response.json_or_none()
+    if not isinstance(body, Mapping):
+        return recipient_count(request), False
+    items = body.get("responses")
+    top = _code(body.get("errorcode"))
+    if not isinstance(items, list) or not items:
+        rejected = top not in (None, 0)
+        return (0, top != DUPLICATE_MESSAGE_KEY) if rejected else (recipient_count(request), False)
+    codes = [
+        _code(item.get("errorcode", item.get("errorCode"))) if isinstance(item, Mapping) else None
+        for item in items
+    ]
+    accepted = sum(1 for code in codes if code in (None, 0))
+    definitive = accepted == 0 and DUPLICATE_MESSAGE_KEY not in codes
+    return accepted, definitive
+
+
+class SafetyGuard:
+    """Counts what a run spends and refuses what it must not send (module doc).
+
+    ``max_sends`` bounds the messages the target may have accepted; a send is refused unless
+    the budget has room for every recipient it names. ``max_requests`` bounds every request,
+    token requests included. ``deadline`` (a ``clock`` reading) ends the sending.
     """
 
     def __init__(
@@ -46,37 +118,54 @@ class SafetyGuard:
         max_sends: int | None,
         max_requests: int | None,
         enforce_allow_list: bool,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._allow = frozenset(str(number).strip() for number in allow_list)
         self.max_sends = max_sends
         self.max_requests = max_requests
         self._enforce = enforce_allow_list
+        self.deadline = deadline
+        self._clock = clock
         self.requests = 0
         self.token_requests = 0
         self.accepted_sends = 0
+        self.possibly_accepted = 0
         self.throttled = 0
+        self._uncertain: dict[tuple[str, str, bytes], int] = {}
 
     @property
     def sends_left(self) -> int | None:
         return None if self.max_sends is None else self.max_sends - self.accepted_sends
 
+    def time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - self._clock()
+
+    def check_deadline(self, wait: float = 0.0) -> None:
+        """``DeadlineReached`` when the deadline has passed, or would pass after ``wait``."""
+        left = self.time_left()
+        if left is not None and left - wait <= 0:
+            if wait:
+                raise DeadlineReached(
+                    f"waiting {wait:g} s (Retry-After or backoff) would pass the deadline"
+                )
+            raise DeadlineReached("the run's deadline (--max-time) has passed")
+
     def before_send(self, request: HttpRequest) -> None:
+        self.check_deadline()
         if self.max_requests is not None and self.requests >= self.max_requests:
             raise BudgetExhausted(f"the request budget ({self.max_requests}) is spent")
         if not is_send(request):
             return
         if self._enforce:
-            try:
-                body = json.loads(request.body or b"")
-            except (ValueError, RecursionError):
-                body = None
-            for to in _recipients(body):
+            for to in _recipients(_body(request)):
                 if looks_deliverable(to) and str(to).strip() not in self._allow:
                     raise UnsafeTargetError(
                         "refused to send to a number that is not on the allow-list "
                         "(give every recipient with --to)"
                     )
-        if self.sends_left is not None and self.sends_left <= 0:
+        left = self.sends_left
+        if left is not None and left < recipient_count(request):
             raise BudgetExhausted(f"the budget of {self.max_sends} accepted sends is spent")
 
     def after_exchange(self, exchange: Exchange) -> None:
@@ -87,8 +176,21 @@ class SafetyGuard:
             return
         if response is not None and response.status == 429:
             self.throttled += 1
-        if is_send(request):
-            self.accepted_sends += _accepted_count(response)
+        if not is_send(request):
+            return
+        identity = (request.method, request.url, request.body or b"")
+        if exchange.attempt == 1:
+            self._uncertain.pop(identity, None)
+        spent, definitive = charge(request, response)
+        possibly = spent if response is None or response.status != 202 else 0
+        if definitive:
+            refund = self._uncertain.pop(identity, 0)
+            self.accepted_sends -= refund
+            self.possibly_accepted -= refund
+        elif possibly:
+            self._uncertain[identity] = self._uncertain.get(identity, 0) + possibly
+        self.accepted_sends += spent
+        self.possibly_accepted += possibly
 
     def spending(self) -> Spending:
         return Spending(
@@ -98,22 +200,5 @@ class SafetyGuard:
             max_sends=self.max_sends,
             max_requests=self.max_requests,
             throttled=self.throttled,
+            possibly_accepted=self.possibly_accepted,
         )
-
-
-def _accepted_count(response: Any) -> int:
-    if response is None:
-        return 1  # lost: it may have been accepted
-    if response.status != 202:
-        return 0
-    body = response.json_or_none()
-    items = body.get("responses") if isinstance(body, dict) else None
-    if not isinstance(items, list):
-        return 1
-    failed = sum(
-        1
-        for item in items
-        if isinstance(item, dict)
-        and item.get("errorcode", item.get("errorCode")) not in (None, 0, "0")
-    )
-    return max(len(items) - failed, 0)

@@ -12,7 +12,10 @@ and running recorded cases again) says what it wants as ``RunInputs`` and calls
 - the messageKey nonce: the recording's when the mock replays a recording with its own seed
   (so the requests are the recorded ones), ``s<seed>`` on the mock otherwise (reproducible),
   and a fresh random one against anything else (a real tenant refuses a key reused within
-  days).
+  days);
+- the deadline: as given, else 600 seconds against a live target and none on the mock (whose
+  waits are its simulator's clock, not real time); and how long a status read waits for the
+  platform: as given, else 30 seconds.
 
 ``PreparedRun.open()`` opens the target and plans the run against its capabilities; the
 ``OpenRun`` it yields runs it (or records it: :func:`sms_contract.run.recording.record_run`).
@@ -34,6 +37,8 @@ from sms_contract.run.planning import PlannedCheck, RunOptions, plan, select_che
 from sms_contract.run.runner import Progress, Runner
 from sms_contract.run.targets import (
     DEFAULT_DEFINITION_KEY,
+    DEFAULT_STATUS_WAIT,
+    LIVE_MAX_TIME,
     Target,
     TargetKind,
     TargetSettings,
@@ -55,6 +60,9 @@ class RunInputs:
     strict: bool = False
     strict_checks: tuple[str, ...] = ()
     recorded: RecordedRun | None = None  # plan the cases these recordings were made of
+    max_time: float | None = None
+    status_wait: float | None = None
+    allow_incomplete: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +121,10 @@ def prepare_run(inputs: RunInputs) -> PreparedRun:
     if examples is None:
         examples = recorded.examples if recorded is not None else DEFAULT_EXAMPLES
     strict_checks = tuple(check.id for check in select_checks(inputs.strict_checks))
+    max_time = inputs.max_time
+    if max_time is None and settings.kind is not TargetKind.MOCK:
+        max_time = LIVE_MAX_TIME
+    status_wait = DEFAULT_STATUS_WAIT if inputs.status_wait is None else inputs.status_wait
     options = RunOptions(
         seed=seed,
         examples=examples,
@@ -125,5 +137,8 @@ def prepare_run(inputs: RunInputs) -> PreparedRun:
         allow_list=settings.allow_list,
         definition_key=settings.definition_key or DEFAULT_DEFINITION_KEY,
         nonce=nonce,
+        max_time=max_time,
+        status_wait=status_wait,
+        allow_incomplete=inputs.allow_incomplete,
     )
     return PreparedRun(settings, options)

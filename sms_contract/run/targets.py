@@ -38,6 +38,9 @@ DEFAULT_DEFINITION_KEY = "account-reset"  # the documented example's definition
 DOCUMENTED_NUMBER = "15555551234"  # the documented example's recipient (a fictional 555 number)
 LIVE_MAX_SENDS = 10
 LIVE_MAX_REQUESTS = 200
+LIVE_MAX_TIME = 600.0  # seconds
+DEFAULT_RETRIES = 3
+DEFAULT_STATUS_WAIT = 30.0  # seconds a status read waits for the platform
 MOCK_REST_URL = "https://mock.rest.sms-contract.invalid"
 MOCK_AUTH_URL = "https://mock.auth.sms-contract.invalid"
 ENV_DEFINITION_KEY = "SFMC_DEFINITION_KEY"
@@ -128,7 +131,7 @@ class Target:
     enforce_allow_list: bool = True
     sleep: Callable[[float], None] = time.sleep
     advance_clock: Callable[[float], None] | None = None
-    recorder: Callable[[Case | None, Exchange], None] | None = None
+    recorder: Callable[[tuple[str, str] | None, Exchange], None] | None = None  # (check, case)
     replayer: CaseReplayer | None = None  # the mock with --cassette-dir
 
     @property
@@ -168,9 +171,17 @@ class Target:
 
 
 def _retry_policy(settings: TargetSettings) -> RetryPolicy:
-    if settings.retries is None:
-        return RetryPolicy()
-    return RetryPolicy(max_attempts=settings.retries + 1)
+    """A conformance run's retries: 429 and lost responses up to ``--retries`` times (Retry-After
+    honoured, else 0.5, 1, 2 s), a 5xx once after half a second (a deterministic 5xx is a
+    finding to report, not to wait out), TLS and name-resolution errors never."""
+    retries = DEFAULT_RETRIES if settings.retries is None else settings.retries
+    return RetryPolicy(
+        max_attempts=retries + 1,
+        backoff_base=0.5,
+        backoff_max=8.0,
+        server_error_attempts=min(retries, 1) + 1,
+        server_error_backoff=0.5,
+    )
 
 
 @contextmanager

@@ -3,8 +3,10 @@
 Order of decisions for every request: count it; find the route (404 with a JSON body when
 none); check the method (405 with ``Allow`` when not allowed: HEAD, OPTIONS, TRACE, QUERY and
 any other token); sleep the injected latency; inject a 429 or 500 when scheduled; check the
-bearer token (REST routes); run the handler; drop the response of a scheduled send; apply
-deviations. Faults count only requests that reach a known route with an allowed method.
+bearer token (REST routes); run the handler (for a send, ``sends.answer_any_send`` instead
+when ``Faults.send_answer`` is set); drop the response of a scheduled send (a processed one:
+accepted or rejected, never a deviation's unprocessed 500); apply deviations. Faults count
+only requests that reach a known route with an allowed method.
 """
 
 from __future__ import annotations
@@ -144,8 +146,14 @@ class Simulator:
             body=body,
             origin=_origin(environ),
         )
-        reply = HANDLERS[(route.name, method)](call, World(self.config, self._state, now))
-        if (route.name, method) in _SENDS and self._schedule.drop_this_send():
+        world = World(self.config, self._state, now)
+        sending = (route.name, method) in _SENDS
+        send_answer = self._schedule.faults.send_answer
+        if sending and send_answer:
+            reply = sends.answer_any_send(call, world, send_answer)
+        else:
+            reply = HANDLERS[(route.name, method)](call, world)
+        if sending and reply.processed and self._schedule.drop_this_send():
             self._state.count("dropped_responses")
             reply = replace(reply, drop=True)
         return reply

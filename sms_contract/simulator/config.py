@@ -12,12 +12,16 @@ from enum import Enum
 from typing import Any
 
 from sms_contract.errors import UsageError
-from sms_contract.spec.rules import RejectionForm
+from sms_contract.spec.rules import RULES_BY_ID, RejectionForm
 
 DEFAULT_CLIENT_ID = "sms-contract-client"
 DEFAULT_CLIENT_SECRET = "sms-contract-secret"  # a public test value, not a secret
 DEFAULT_SCOPE = "sms_read sms_write sms_send tracking_events_read"
 DAY = 86_400.0
+ASYNC_RULES: frozenset[str] = frozenset(
+    {"definition-key-unknown", "to-invalid", "contact-key-missing"}
+)
+"""The validation rules (``rules.RULES`` ids) ``SimulatorConfig.async_rules`` may defer."""
 
 
 class Deviation(Enum):
@@ -95,6 +99,39 @@ class Deviation(Enum):
         "status-changed",
         "An accepted send answers 202 Accepted (it answers 200).",
     )
+    ACCEPT_MISSING_DEFINITION_KEY = (
+        "accept-missing-definition-key",
+        "A send without definitionKey is rejected with 109107 (a body without the member is "
+        "accepted; an empty definitionKey is still rejected).",
+    )
+    ACCEPT_LONG_MESSAGE_KEY = (
+        "accept-long-message-key",
+        "A messageKey longer than 100 characters is rejected with 109108 (it is accepted).",
+    )
+    SERVER_ERROR_ON_MALFORMED_JSON = (
+        "server-error-on-malformed-json",
+        "A send whose body is not valid JSON is rejected with 400 and 10004 (it gets HTTP 500 "
+        "and is not processed).",
+    )
+    STATUS_NEVER_FOUND = (
+        "status-never-found",
+        "The status of an accepted send can be read for 3 days (every status request is "
+        "answered 404 with 30003).",
+    )
+    STATUS_WRONG_KEY = (
+        "status-wrong-key",
+        "A send status names the messageKey asked for in info.messageKey (another key is "
+        "named: the key with a suffix).",
+    )
+    TRIM_MESSAGE_KEY = (
+        "trim-message-key",
+        "messageKey has no restricted characters and is kept exactly as sent (leading and "
+        "trailing white space is stripped before it is stored and echoed).",
+    )
+    TOKEN_WITHOUT_EXPIRES_IN = (
+        "token-without-expires-in",
+        "The token response carries expires_in (it is left out; rest_instance_url stays).",
+    )
 
     def __init__(self, cli_name: str, claim: str) -> None:
         self.cli_name = cli_name
@@ -130,11 +167,38 @@ class Faults:
     error_every: int = 0
     """Every Nth request is answered 500 (before it is processed)."""
     drop_response_every: int = 0
-    """Every Nth send is processed, then the connection is dropped before the response."""
+    """Every Nth send is processed, then the connection is dropped before the response.
+
+    "Send" means a send request that reached its handler (past auth and the 429/500 faults)
+    and was processed: accepted or rejected. A processed-then-dropped send stays counted as
+    what it was (``accepted_sends`` per accepted recipient, or ``rejected_sends``), and in
+    ``dropped_responses``: the server's own count of sends it may have delivered includes the
+    sends whose answer was lost. A send a deviation refuses unprocessed (a 500 of
+    SERVER_ERROR_ON_NON_ASCII_KEY or SERVER_ERROR_ON_MALFORMED_JSON) is neither dropped nor
+    counted by this schedule. ``drop_response_every=1`` models a server that answers nothing
+    to every send."""
     drop_next_sends: int = 0
-    """The next K sends are processed, then dropped."""
+    """The next K sends are processed, then dropped (same meaning of "send" as above)."""
     include_token_requests: bool = False
     """Apply latency, 429 and 500 to POST /v2/token as well."""
+    send_answer: int = 0
+    """When non-zero, every send (POST .../messages/{messageKey} and the batch POST
+    .../messages/) is taken as processed and accepted for delivery whatever its body, and is
+    answered with this HTTP status: a model of servers that answer 200, 201, 204 or 500 to
+    every send, each of which a harness must count as a possibly accepted send.
+
+    - Counted in ``accepted_sends``: one per item of the body's ``recipients`` list on the
+      batch route (so an empty list counts 0), else 1. Nothing is validated: no rule, no
+      messageKey uniqueness, no decision deviation applies; the keys are stored (a later GET
+      status finds them, settled as usual by definition and number).
+    - The body: 204, 304 and 1xx have none (a 1xx is not a final answer: HTTP clients wait
+      for another, so it reads as a lost response); any other 2xx is the normal acceptance
+      body ``{requestId, errorcode: 0, responses: [{messageKey}, ...]}``; 3xx, 4xx and 5xx
+      are the generic error body ``{message, errorcode: 0, documentation}``.
+    - Still applied first: latency, the 429/500 schedules, the bearer check and the body size
+      limit (413). Still applied after: the drop schedules and the reply deviations.
+
+    0 (off) or 100-599."""
 
     def __post_init__(self) -> None:
         for name in ("latency", "rate_limit_every", "error_every", "drop_response_every"):
@@ -142,6 +206,11 @@ class Faults:
                 raise UsageError(f"fault {name} must be zero or more, not {getattr(self, name)}")
         if self.drop_next_sends < 0 or self.retry_after < 0:
             raise UsageError("drop_next_sends and retry_after must be zero or more")
+        if self.send_answer != 0 and not 100 <= self.send_answer <= 599:
+            raise UsageError(
+                f"fault send_answer must be 0 (off) or an HTTP status 100-599, "
+                f"not {self.send_answer}"
+            )
 
 
 @dataclass(frozen=True, repr=False)
@@ -206,6 +275,11 @@ class SimulatorConfig:
     """How long a messageKey stays taken (docs: 2 days; elsewhere 72 hours)."""
     status_retention: float = 3 * DAY
     """How long a send status can be read (docs: "messages that are up to 3 days old")."""
+    status_visible_after: float = 0.0
+    """Seconds (of the simulator's clock) after a send is accepted before GET status finds
+    it; until then GET status answers as for a key never sent (404, 30003). 0 = at once (the
+    default). The not-sent list is not delayed. [NOT DOCUMENTED]: models a platform whose
+    status store lags behind its acceptance of sends."""
     undeliverable_numbers: frozenset[str] = frozenset({"15555550100"})
     """Accepted, then SMSNotSent with statusCode 129 PhoneNumberValidationFailed."""
     unsubscribed_numbers: frozenset[str] = frozenset({"15555550199"})
@@ -214,6 +288,14 @@ class SimulatorConfig:
     """[NOT DOCUMENTED] for SMS; the email batch page says 2,000 (then 109101)."""
     max_body_bytes: int = 1_048_576
     """[NOT DOCUMENTED]; larger bodies get 413 with an error body."""
+    async_rules: frozenset[str] = frozenset()
+    """Validation rules (``rules.RULES`` ids, among ``ASYNC_RULES``: "definition-key-unknown",
+    "to-invalid", "contact-key-missing") applied after accepting instead of rejecting
+    synchronously. A send breaking only such rules is answered 202 as accepted (counted in
+    ``accepted_sends``), then reads back as SMSNotSent with the subscriber error code of the
+    rule (and is listed by ``?type=notSent``). Rules not listed here still reject at once.
+    Models the documented asynchronous validation: "Message-sending requests return an error
+    only when there's an authentication or syntax error"."""
     faults: Faults = field(default_factory=Faults)
     deviations: frozenset[Deviation] = frozenset()
     rest_instance_url: str | None = None
@@ -225,6 +307,17 @@ class SimulatorConfig:
             raise UsageError(f"token_lifetime must be positive, not {self.token_lifetime}")
         if self.message_key_window < 0 or self.status_retention < 0:
             raise UsageError("message_key_window and status_retention must be zero or more")
+        if self.status_visible_after < 0:
+            raise UsageError(
+                f"status_visible_after must be zero or more, not {self.status_visible_after}"
+            )
+        for rule_id in sorted(set(self.async_rules) - ASYNC_RULES):
+            what = (
+                "cannot be applied after accepting" if rule_id in RULES_BY_ID else "is no rule id"
+            )
+            raise UsageError(
+                f"async_rules: {rule_id!r}: {what}; choose from: {', '.join(sorted(ASYNC_RULES))}"
+            )
 
     @classmethod
     def with_definition(cls, definition_key: str, **changes: Any) -> SimulatorConfig:

@@ -2,7 +2,9 @@
 
 Deviations that change a decision (ACCEPT_INVALID, IGNORE_AUTH, ACCEPT_BAD_SECRET,
 ACCEPT_DUPLICATE_KEY, REJECT_DOCUMENTED_EXAMPLE, SERVER_ERROR_ON_NON_ASCII_KEY,
-ECHO_ALTERED_KEY) live where that decision is made; grep for ``Deviation.<NAME>``.
+SERVER_ERROR_ON_MALFORMED_JSON, ECHO_ALTERED_KEY, ACCEPT_MISSING_DEFINITION_KEY,
+ACCEPT_LONG_MESSAGE_KEY, TRIM_MESSAGE_KEY, STATUS_NEVER_FOUND) live where that decision is
+made; grep for ``Deviation.<NAME>``.
 """
 
 from __future__ import annotations
@@ -76,6 +78,27 @@ def _token_missing_fields(route: RouteName, method: str, reply: Reply) -> Reply:
     return _without(reply, "rest_instance_url", "expires_in")
 
 
+def _token_without_expires_in(route: RouteName, method: str, reply: Reply) -> Reply:
+    if route is not RouteName.TOKEN or reply.status != 200:
+        return reply
+    return _without(reply, "expires_in")
+
+
+WRONG_KEY_SUFFIX = "-other"
+"""What STATUS_WRONG_KEY appends to ``info.messageKey``."""
+
+
+def _status_wrong_key(route: RouteName, method: str, reply: Reply) -> Reply:
+    """A status that has ``info`` (SMSSent, SMSNotSent; SMSQueued has none) names another key."""
+    if route is not RouteName.MESSAGE or method != "GET" or reply.status != 200:
+        return reply
+    info = (reply.body or {}).get("info")
+    if not isinstance(info, dict) or not isinstance(info.get("messageKey"), str):
+        return reply
+    wrong = {**info, "messageKey": info["messageKey"] + WRONG_KEY_SUFFIX}
+    return replace(reply, body={**(reply.body or {}), "info": wrong})
+
+
 SWITCHES: dict[Deviation, Switch] = {
     Deviation.WRONG_CONTENT_TYPE: _wrong_content_type,
     Deviation.MISSING_REQUEST_ID: _missing_request_id,
@@ -86,6 +109,8 @@ SWITCHES: dict[Deviation, Switch] = {
     Deviation.RETRY_AFTER_MISSING: _retry_after_missing,
     Deviation.UNKNOWN_EVENT_CATEGORY: _unknown_event_category,
     Deviation.TOKEN_MISSING_FIELDS: _token_missing_fields,
+    Deviation.STATUS_WRONG_KEY: _status_wrong_key,
+    Deviation.TOKEN_WITHOUT_EXPIRES_IN: _token_without_expires_in,
 }
 
 

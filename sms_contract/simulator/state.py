@@ -26,6 +26,8 @@ class Category(StrEnum):
 
 
 UNSUBSCRIBED = (1, "Unsubscribed")
+MISSING_SUBSCRIBER_ID = (8, "MissingSubscriberID")
+UNSPECIFIED_ERROR = (15, "UnspecifiedError")
 PHONE_NUMBER_VALIDATION_FAILED = (129, "PhoneNumberValidationFailed")
 QUEUED_TRANSACTION_DELETED = (37, "QueuedTransactionDeleted")
 
@@ -128,11 +130,21 @@ class Counters:
     requests: int = 0
     token_requests: int = 0
     accepted_sends: int = 0
-    """Billable: every recipient accepted for sending (SMSSent, SMSQueued or SMSNotSent)."""
+    """Billable: every recipient accepted for sending (SMSSent, SMSQueued or SMSNotSent),
+    whatever it was answered: the sends the server may have delivered. It includes sends whose
+    response was then dropped (``Faults.drop_response_every``, ``drop_next_sends``), sends
+    taken by ``Faults.send_answer`` (even when answered 5xx), and sends accepted with a rule
+    deferred by ``SimulatorConfig.async_rules``."""
     rejected_sends: int = 0
+    """Sends refused: one per refused single send or whole batch, one per recipient refused
+    inside a 202 batch answer."""
     rate_limited: int = 0
+    """429s injected by ``Faults.rate_limit_every`` (the request was not processed)."""
     server_errors: int = 0
+    """500s injected by ``Faults.error_every`` (the request was not processed); a deviation's
+    500 and ``Faults.send_answer`` are not counted here."""
     dropped_responses: int = 0
+    """Processed sends whose connection was dropped instead of answered."""
 
 
 COUNTER_NAMES: tuple[str, ...] = tuple(Counters.__dataclass_fields__)

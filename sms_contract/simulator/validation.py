@@ -15,6 +15,11 @@ Choices where the documentation is silent, recorded here once:
 - messageKey length counts Unicode code points.
 - Unknown fields are ignored (the documented example itself sends ``subscriptions``), except a
   stray ``recipient``/``recipients``, which is 109122 as observed in the wild.
+
+A ``Policy`` relaxes the order above for a configured simulator: rules it ``defers`` are
+skipped here (the first *other* broken rule still wins) and reported by ``deferred_failure``
+once the send is accepted; two deviations make definitionKey optional or lift the messageKey
+length limit. The default ``Policy()`` is the documented behaviour.
 """
 
 from __future__ import annotations
@@ -28,6 +33,22 @@ from sms_contract.simulator.wire import generated_message_key, rule_message
 from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, MOBILE_NUMBER, Scope, rule
 
 Known = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a configured simulator relaxes; the defaults are the documented validation."""
+
+    deferred: frozenset[str] = frozenset()
+    """Rule ids applied after accepting (``SimulatorConfig.async_rules``), not here."""
+    definition_key_optional: bool = False
+    """A body without a ``definitionKey`` member passes (ACCEPT_MISSING_DEFINITION_KEY);
+    ``null`` and ``""`` are still missing."""
+    max_key_length: int | None = MESSAGE_KEY_MAX_LENGTH
+    """The longest messageKey; ``None``: no limit (ACCEPT_LONG_MESSAGE_KEY)."""
+
+
+DOCUMENTED = Policy()
 
 
 @dataclass(frozen=True)
@@ -73,6 +94,7 @@ def check_single(
     definition_known: Known,
     key_taken: Known,
     window_text: str,
+    policy: Policy = DOCUMENTED,
 ) -> dict[str, Any] | Rejection:
     """The payload of a valid single send, or the rule it breaks."""
     payload = parse_object(content_type, body)
@@ -81,22 +103,27 @@ def check_single(
     recipient = payload.get("recipient")
     found = (
         _single_types(payload)
-        or _definition(payload, definition_known)
+        or _first(_definition(payload, definition_known, policy), policy)
         or _recipient(payload)
-        or recipient_fields(recipient if isinstance(recipient, dict) else {})
-        or message_key_rules(message_key, key_taken, window_text)
+        or recipient_fields(recipient if isinstance(recipient, dict) else {}, policy)
+        or message_key_rules(message_key, key_taken, window_text, policy)
     )
     return found or payload
 
 
 def check_batch(
-    content_type: str | None, body: bytes, *, definition_known: Known, max_recipients: int
+    content_type: str | None,
+    body: bytes,
+    *,
+    definition_known: Known,
+    max_recipients: int,
+    policy: Policy = DOCUMENTED,
 ) -> dict[str, Any] | Rejection:
     """The payload of a batch send whose request-level rules hold, or the rule it breaks."""
     payload = parse_object(content_type, body)
     if isinstance(payload, Rejection):
         return payload
-    found = _batch_types(payload) or _definition(payload, definition_known)
+    found = _batch_types(payload) or _first(_definition(payload, definition_known, policy), policy)
     if found:
         return found
     if "recipient" in payload:
@@ -110,21 +137,46 @@ def check_batch(
     return payload
 
 
-def recipient_fields(recipient: dict[str, Any]) -> Rejection | None:
+def recipient_fields(recipient: dict[str, Any], policy: Policy = DOCUMENTED) -> Rejection | None:
     """The RECIPIENT-scope field rules: ``to`` missing or invalid, contactKey missing."""
+    return _first(_recipient_problems(recipient), policy)
+
+
+def deferred_failure(
+    payload: dict[str, Any], recipient: dict[str, Any], definition_known: Known, policy: Policy
+) -> str | None:
+    """The first rule of ``policy.deferred`` that an accepted send (or batch recipient) breaks.
+
+    Call it only on a payload that passed ``check_single``/``check_batch`` with the same policy
+    (the field types are then known to be right).
+    """
+    problems = [*_definition(payload, definition_known, policy), *_recipient_problems(recipient)]
+    return next((p.rule_id for p in problems if p.rule_id in policy.deferred), None)
+
+
+def _first(problems: list[Rejection], policy: Policy) -> Rejection | None:
+    """The first problem whose rule is not deferred."""
+    return next((p for p in problems if p.rule_id not in policy.deferred), None)
+
+
+def _recipient_problems(recipient: dict[str, Any]) -> list[Rejection]:
+    """Every recipient field rule broken, in order (a missing ``to`` is not also invalid)."""
+    problems: list[Rejection] = []
     to = recipient.get("to")
     if to is None or to == "":
-        return Rejection.of("to-missing", "Invalid subscriber")
-    if not isinstance(to, str) or not MOBILE_NUMBER.fullmatch(to):
-        return Rejection.of("to-invalid")
+        problems.append(Rejection.of("to-missing", "Invalid subscriber"))
+    elif not isinstance(to, str) or not MOBILE_NUMBER.fullmatch(to):
+        problems.append(Rejection.of("to-invalid"))
     contact_key = recipient.get("contactKey")
     if contact_key is None or contact_key == "":
-        return Rejection.of("contact-key-missing")
-    return None
+        problems.append(Rejection.of("contact-key-missing"))
+    return problems
 
 
-def message_key_rules(key: str, key_taken: Known, window_text: str) -> Rejection | None:
-    if len(key) > MESSAGE_KEY_MAX_LENGTH:
+def message_key_rules(
+    key: str, key_taken: Known, window_text: str, policy: Policy = DOCUMENTED
+) -> Rejection | None:
+    if _too_long(key, policy):
         return Rejection.of("message-key-too-long")
     if key_taken(key):
         return Rejection.of(
@@ -133,13 +185,20 @@ def message_key_rules(key: str, key_taken: Known, window_text: str) -> Rejection
     return None
 
 
-def _definition(payload: dict[str, Any], known: Known) -> Rejection | None:
+def _too_long(key: str, policy: Policy) -> bool:
+    return policy.max_key_length is not None and len(key) > policy.max_key_length
+
+
+def _definition(payload: dict[str, Any], known: Known, policy: Policy) -> list[Rejection]:
+    """The definitionKey rule broken, if any (as a list of at most one)."""
+    if policy.definition_key_optional and "definitionKey" not in payload:
+        return []
     key = payload.get("definitionKey")
     if key is None or key == "":
-        return Rejection.of("definition-key-missing")
+        return [Rejection.of("definition-key-missing")]
     if not known(key):
-        return Rejection.of("definition-key-unknown")
-    return None
+        return [Rejection.of("definition-key-unknown")]
+    return []
 
 
 def _recipient(payload: dict[str, Any]) -> Rejection | None:
@@ -215,7 +274,11 @@ def _wrong_type(where: str, expected: str) -> Rejection:
 
 
 def check_batch_item(
-    item: dict[str, Any], seen: set[str], key_taken: Known, window_text: str
+    item: dict[str, Any],
+    seen: set[str],
+    key_taken: Known,
+    window_text: str,
+    policy: Policy = DOCUMENTED,
 ) -> tuple[str, Rejection | None]:
     """One recipient of a batch: its messageKey (generated when absent) and its rejection.
 
@@ -229,11 +292,11 @@ def check_batch_item(
     if key == "":
         message = "MCMS_UTM_Validation_MissingRequiredField_messageKey: messageKey is empty"
         return key, Rejection(109104, message, scope=Scope.RECIPIENT)
-    found = recipient_fields(item)
-    if found is None and len(key) > MESSAGE_KEY_MAX_LENGTH:
+    found = recipient_fields(item, policy)
+    if found is None and _too_long(key, policy):
         found = Rejection.of("message-key-too-long")
     if found is None and key in seen:
         detail = "messageKey used more than once in the same send request"
         found = Rejection.of("message-key-reused", detail)
     seen.add(key)
-    return key, found or message_key_rules(key, key_taken, window_text)
+    return key, found or message_key_rules(key, key_taken, window_text, policy)

@@ -28,12 +28,24 @@ class Reply:
     content_type: str = JSON_CONTENT_TYPE
     drop: bool = False
     """Processed, but the connection is to be dropped instead of answering."""
+    processed: bool = True
+    """``False`` when a send was refused before being processed (a deviation's 500): the
+    drop schedules, which lose the answers of processed sends, leave it alone."""
 
 
 def error(status: int, errorcode: int, message: str, documentation: str = "") -> Reply:
     """The generic Marketing Cloud REST error: ``{message, errorcode, documentation}``."""
     body = {"message": message, "errorcode": errorcode, "documentation": documentation}
     return Reply(status, body)
+
+
+def server_error(status: int = 500) -> Reply:
+    """A 5xx (or any status) with the generic error body, its phrase as the message."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Server Error" if status >= 500 else "Error"
+    return error(status, 0, phrase)
 
 
 def rule_message(rule: Rule, detail: str | None = None) -> str:

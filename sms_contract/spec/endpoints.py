@@ -27,6 +27,22 @@ QUEUE_METRICS = "getQueueMetricsForSmsDefinition"
 PURGE_QUEUE = "deleteQueuedMessagesForSmsDefinition"
 
 SEND_OPERATIONS = frozenset({SEND_TO_ONE, SEND_BATCH})
+REST_OPERATIONS = frozenset(
+    {
+        SEND_TO_ONE,
+        SEND_BATCH,
+        SEND_STATUS,
+        NOT_SENT,
+        CREATE_DEFINITION,
+        LIST_DEFINITIONS,
+        GET_DEFINITION,
+        UPDATE_DEFINITION,
+        DELETE_DEFINITION,
+        QUEUE_METRICS,
+        PURGE_QUEUE,
+    }
+)
+ALL_OPERATIONS = REST_OPERATIONS | {REQUEST_TOKEN}
 
 _SEND_PATH = re.compile(r"^/messaging/v1/sms/messages/(?P<key>[^/?]*)$")
 

@@ -51,10 +51,6 @@ def _was_sent(exc: BaseException) -> bool:
 def _why_not_connected(exc: BaseException) -> str:
     """A short reason, without URLs or credentials: the hermetic mock's refusal says its own."""
     chain = _chain(exc)
-    for current in chain:
-        text = str(current)
-        if "hermetic" in text:
-            return text
     if any(isinstance(current, ConnectionRefusedError) for current in chain):
         return "connection refused"
     if any(isinstance(current, urllib3.exceptions.NameResolutionError) for current in chain):
@@ -95,11 +91,18 @@ class HttpTransport:
         except requests.exceptions.ReadTimeout as exc:
             raise ResponseLost(f"{where}: no response within {timeouts.read}s") from exc
         except requests.exceptions.SSLError as exc:
-            raise TransportError(f"{where}: TLS handshake failed ({type(exc).__name__})") from exc
+            raise TransportError(
+                f"{where}: TLS handshake failed ({type(exc).__name__})", permanent=True
+            ) from exc
         except requests.exceptions.ConnectionError as exc:
             if _was_sent(exc):
                 raise ResponseLost(f"{where}: connection closed before the response") from exc
-            raise TransportError(f"{where}: cannot connect ({_why_not_connected(exc)})") from exc
+            unresolved = any(
+                isinstance(c, urllib3.exceptions.NameResolutionError) for c in _chain(exc)
+            )
+            raise TransportError(
+                f"{where}: cannot connect ({_why_not_connected(exc)})", permanent=unresolved
+            ) from exc
         except requests.exceptions.RequestException as exc:
             raise TransportError(f"{where}: {type(exc).__name__}") from exc
         return HttpResponse(

@@ -268,12 +268,10 @@ def test_a_live_run_stays_within_its_send_budget(
     assert spending["accepted_sends"] == counters.accepted_sends
     assert spending["requests"] == counters.requests
     assert spending["max_requests"] == 200
-    skipped = [
-        c["skip_reason"]
-        for c in json.loads((tmp_path / "reports" / "report.json").read_text())["checks"]
-        if c["verdict"] == "skipped"
-    ]
-    assert "budget: the budget of 3 accepted sends is spent" in skipped
+    report = json.loads((tmp_path / "reports" / "report.json").read_text())
+    not_judged = {n["reason"] for c in report["checks"] for n in c["not_judged"]}
+    assert "budget: the budget of 3 accepted sends is spent" in not_judged
+    assert (report["result"], report["exit_code"]) == ("incomplete", 4)
 
 
 CANARY_ID = "canary-client-id-4f2d"
@@ -332,8 +330,11 @@ def test_run_help_explains_the_defaults(capsys: pytest.CaptureFixture[str]) -> N
         "most requests in all (live default: 200; mock: unbounded)",
         "mock default: the documented example 15555551234",
         "(default: 3)",
-        "exit codes: 0 every claim holds, 1 a violation, 2 usage/configuration, 3 target "
-        "unreachable",
+        "4 INCOMPLETE: not every selected claim could be judged",
+        "--allow-incomplete makes this exit 0, unless nothing at all was judged",
+        "deadline of the run: past it nothing new is sent and the run ends INCOMPLETE",
+        "(live default: 600; mock: none)",
+        "a 5xx is retried once",
     ):
         assert expected in text
 

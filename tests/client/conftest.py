@@ -42,7 +42,9 @@ def credentials(**overrides: Any) -> ClientConfig:
 class Tokens:
     """A token endpoint that issues ``canary-token-1``, ``canary-token-2``, ..."""
 
-    def __init__(self, *, expires_in: float = 1080, rest_instance_url: str | None = None) -> None:
+    def __init__(
+        self, *, expires_in: float | None = 1080, rest_instance_url: str | None = None
+    ) -> None:
         self.expires_in = expires_in
         self.rest_instance_url = rest_instance_url
         self.issued: list[str] = []

@@ -69,25 +69,67 @@ class TestTokenCache:
         ]
 
     def test_margin_is_configurable(self, make_client, clock):
-        """A margin of 500 s caches an 1080 s token for 580 s."""
-        client, _ = make_client(config=credentials(token_margin=500))
+        """A margin of 100 s caches an 1080 s token for 980 s."""
+        client, _ = make_client(config=credentials(token_margin=100))
         client.send_to_one(PAYLOAD)
-        clock.advance(579)
+        clock.advance(979)
         client.send_to_one(PAYLOAD)
         assert client.token_requests == 1
         clock.advance(1)
         client.send_to_one(PAYLOAD)
         assert client.token_requests == 2
 
-    def test_a_lifetime_shorter_than_the_margin_is_used_once(self, make_client):
-        """expires_in below the margin never gives a negative lifetime: one use per token."""
-        client, transport = make_client(token=Tokens(expires_in=30))
+    def test_the_margin_is_at_most_a_quarter_of_the_lifetime(self, make_client, clock):
+        """A margin of 500 s on an 1080 s token is cut to 270 s: the token is kept 810 s."""
+        client, _ = make_client(config=credentials(token_margin=500))
         client.send_to_one(PAYLOAD)
+        clock.advance(809)
         client.send_to_one(PAYLOAD)
-        assert [bearer(r) for r in rest_requests(transport)] == [
+        assert client.token_requests == 1
+        clock.advance(1)
+        client.send_to_one(PAYLOAD)
+        assert client.token_requests == 2
+
+    def test_a_short_lived_token_is_not_requested_per_request(self, make_client, clock):
+        """A 4-second token is kept 3 seconds (a quarter of its lifetime as the margin): many
+        sends within them share it; the next one after them gets a new token."""
+        client, transport = make_client(token=Tokens(expires_in=4))
+        for _ in range(10):
+            client.send_to_one(PAYLOAD)
+            clock.advance(0.25)
+        assert client.token_requests == 1
+        clock.advance(0.5)
+        client.send_to_one(PAYLOAD)
+        assert [bearer(r) for r in rest_requests(transport)][-2:] == [
             "Bearer canary-token-1",
             "Bearer canary-token-2",
         ]
+
+    def test_a_token_without_expires_in_is_kept_30_seconds(self, make_client, clock):
+        """No usable expires_in: the token is still used, and a new one is asked for at most
+        every 30 seconds."""
+        client, _ = make_client(token=Tokens(expires_in=None))
+        for _ in range(20):
+            client.send_to_one(PAYLOAD)
+            clock.advance(1)
+        assert client.token_requests == 1
+        clock.advance(10)
+        client.send_to_one(PAYLOAD)
+        assert client.token_requests == 2
+
+    def test_a_refused_token_of_unknown_lifetime_is_not_replaced_within_30_seconds(
+        self, make_client, clock
+    ):
+        """A 401 right after a token of unknown lifetime was issued is the answer: asking
+        again at once would be a token request per request."""
+        client, transport = make_client(
+            token=Tokens(expires_in=None), rest=lambda request: json_response(401, NOT_AUTHORIZED)
+        )
+        for _ in range(3):
+            result = client.request("POST", "/messaging/v1/sms/messages/k", json=PAYLOAD)
+            assert result.status == 401
+        assert client.token_requests == 1
+        assert len(rest_requests(transport)) == 3
 
 
 class TestRefreshOn401:

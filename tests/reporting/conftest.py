@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sms_contract.outcomes import (
     Claim,
     Evidence,
     Finding,
+    NotJudged,
     RunOutcome,
     Spending,
     Verdict,
@@ -36,6 +38,15 @@ CLIENT_SECRET = "canary-client-secret-9f3a"
 PHONE = "15555550199"
 ATTRIBUTE = "canary-attribute-Astro-0042"
 CANARIES = (TOKEN, CLIENT_SECRET, PHONE, ATTRIBUTE)
+
+# Why the sample's incomplete check could not judge three of its four cases.
+BUDGET = "budget: the budget of 5 accepted sends is spent"
+THROTTLED = "throttled: 429 after every retry; honoured, not judged"
+NOT_JUDGED = (
+    NotJudged("c-dup-2", BUDGET),
+    NotJudged("c-dup-3", THROTTLED),
+    NotJudged("c-dup-4", BUDGET),
+)
 
 
 def send_exchange(scrubber: Scrubber, response_body: dict[str, Any]) -> Evidence:
@@ -79,17 +90,34 @@ def check(
     skip_reason: str | None = None,
     documented: bool = True,
     category: Category = Category.STATUS,
+    cases: int | None = None,
+    not_judged: tuple[NotJudged, ...] = (),
+    planned: int | None = None,
 ) -> CheckOutcome:
-    """A check result with a claim sourced from the send page."""
+    """A check result with a claim sourced from the send page.
+
+    ``cases`` judged defaults to 3 (0 when skipped); ``planned`` to the judged cases plus
+    those ``not_judged``, as the runner counts them."""
     claim = Claim(
         text=f"claim of {check_id}",
         source=SEND_PAGE,
         quote=f"quote of {check_id}",
         documented=documented,
     )
-    cases = 0 if verdict is Verdict.SKIPPED else 3
+    if cases is None:
+        cases = 0 if verdict is Verdict.SKIPPED else 3
     return CheckOutcome(
-        check_id, title, category, claim, verdict, cases, findings, skip_reason, duration=0.25
+        check_id,
+        title,
+        category,
+        claim,
+        verdict,
+        cases,
+        findings,
+        skip_reason,
+        duration=0.25,
+        not_judged=not_judged,
+        planned=cases + len(not_judged) if planned is None else planned,
     )
 
 
@@ -99,8 +127,13 @@ def make_run(
     fail_message: str = "messageKey was not echoed: sent 'key-1', got 'other'",
     title: str = "Echoes the messageKey",
     extra: tuple[CheckOutcome, ...] = (),
+    allow_incomplete: bool = False,
+    stopped: str | None = None,
+    possibly_accepted: int = 1,
 ) -> RunOutcome:
-    """A run of four checks: one pass, one fail with evidence, one observed, one skipped."""
+    """A run of five checks: one pass, one fail with evidence, one observed, one skipped (the
+    target lacks a capability) and one incomplete (1 of 4 cases judged: the budget ran out
+    and the target throttled)."""
     scrubber = Scrubber(known_secrets=[CLIENT_SECRET, TOKEN])
     token = token_exchange(scrubber)
     sent = send_exchange(
@@ -130,6 +163,14 @@ def make_run(
             skip_reason="the mock has no status endpoint",
             category=Category.DELIVERY,
         ),
+        check(
+            "SEND-DUPLICATE-KEY",
+            Verdict.INCOMPLETE,
+            title="A repeated messageKey is rejected",
+            category=Category.IDEMPOTENCY,
+            cases=1,
+            not_judged=NOT_JUDGED,
+        ),
         *extra,
     )
     return RunOutcome(
@@ -143,9 +184,21 @@ def make_run(
         strict=strict,
         checks=checks,
         spending=Spending(
-            requests=12, token_requests=2, accepted_sends=3, max_sends=5, max_requests=100
+            requests=12,
+            token_requests=2,
+            accepted_sends=3,
+            max_sends=5,
+            max_requests=100,
+            possibly_accepted=possibly_accepted,
         ),
+        allow_incomplete=allow_incomplete,
+        stopped=stopped,
     )
+
+
+def without(run: RunOutcome, *verdicts: Verdict) -> RunOutcome:
+    """The run with every check of ``verdicts`` left out."""
+    return replace(run, checks=tuple(c for c in run.checks if c.verdict not in verdicts))
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ import re
 from dataclasses import replace
 from html.parser import HTMLParser
 
-from sms_contract.outcomes import Claim, Verdict
+from sms_contract.outcomes import Claim, NotJudged, Verdict
 from sms_contract.reporting import html
-from tests.reporting.conftest import make_run
+from tests.reporting.conftest import BUDGET, THROTTLED, check, make_run, without
 
 VOID = {"meta", "br", "hr", "img", "input", "link", "wbr", "col", "source"}
 
@@ -54,10 +54,12 @@ def test_every_check_has_an_anchor_and_anchors_are_unique(run):
     ids = parse(html.render(run)).ids
     assert sorted(ids) == [
         "SEND-ACCEPTED",
+        "SEND-DUPLICATE-KEY",
         "SEND-ECHO-KEY",
         "SEND-PLUS-PREFIX",
         "STATUS-UNKNOWN-KEY",
         "claims",
+        "not-judged",
         "summary",
     ]
 
@@ -87,19 +89,28 @@ def test_report_is_self_contained(run):
 
 
 def test_failing_checks_come_first_in_summary_and_claims(run):
-    """Order is fail, observed, pass, skipped in both the table and the claim sections."""
+    """Order is fail, incomplete, observed, pass, skipped in the table and the claims."""
     ids = parse(html.render(run)).ids
     assert ids == [
         "summary",
+        "not-judged",
         "claims",
         "SEND-ECHO-KEY",
+        "SEND-DUPLICATE-KEY",
         "SEND-PLUS-PREFIX",
         "SEND-ACCEPTED",
         "STATUS-UNKNOWN-KEY",
     ]
     text = html.render(run)
-    links = re.findall(r'<a href="#([A-Z-]+)">', text)
-    assert links == ["SEND-ECHO-KEY", "SEND-PLUS-PREFIX", "SEND-ACCEPTED", "STATUS-UNKNOWN-KEY"]
+    summary = text[text.index('<section id="summary">') : text.index('<section id="not-judged">')]
+    links = re.findall(r'<a href="#([A-Z-]+)">', summary)
+    assert links == [
+        "SEND-ECHO-KEY",
+        "SEND-DUPLICATE-KEY",
+        "SEND-PLUS-PREFIX",
+        "SEND-ACCEPTED",
+        "STATUS-UNKNOWN-KEY",
+    ]
 
 
 def test_verdicts_are_labelled_in_words_not_only_colour(run):
@@ -109,7 +120,20 @@ def test_verdicts_are_labelled_in_words_not_only_colour(run):
     assert '<span class="badge observed">observed</span>' in text
     assert '<span class="badge pass">pass</span>' in text
     assert '<span class="badge skipped">skipped</span>' in text
+    assert '<span class="badge incomplete">incomplete</span>' in text
     assert '<span class="badge fail">1 fail</span>' in text
+
+
+def test_counts_include_incomplete_in_the_order_checks_are_listed(run):
+    """The counts read fail, incomplete, observed, pass, skipped."""
+    text = html.render(run)
+    assert (
+        '<p class="counts"><span class="badge fail">1 fail</span> '
+        '<span class="badge incomplete">1 incomplete</span> '
+        '<span class="badge observed">1 observed</span> '
+        '<span class="badge pass">1 pass</span> '
+        '<span class="badge skipped">1 skipped</span></p>'
+    ) in text
 
 
 def test_a_verdict_nobody_got_is_counted_in_a_muted_badge(make):
@@ -125,7 +149,7 @@ def test_strict_run_labels_the_observation_as_a_failure(make):
     """Under --strict an observation is shown in the failure colour and says why."""
     text = html.render(make(strict=True))
     assert '<span class="badge fail">observed (a failure under --strict)</span>' in text
-    assert "2 of 4 documented claims did not hold." in text
+    assert "2 of 5 documented claims did not hold; 1 check could not judge every case." in text
 
 
 def test_header_states_target_seed_date_version_spec_and_spending(run):
@@ -138,8 +162,10 @@ def test_header_states_target_seed_date_version_spec_and_spending(run):
         "<dt>Started</dt><dd>2025-01-02T03:04:05Z</dd>",
         "<dt>Tool version</dt><dd>sms-contract 0.1.0</dd>",
         f"<dt>Spec SHA-256</dt><dd><code>{'ab' * 32}</code></dd>",
-        "<dt>Accepted sends</dt><dd>3 of 5</dd>",
+        "<dt>Accepted sends</dt><dd>3 of 5, 1 of them possibly accepted (a 5xx, a lost "
+        "response or an undocumented 2xx)</dd>",
         "<dt>Requests</dt><dd>12 of 100, 2 of them for tokens; 0 throttled (429, honoured)</dd>",
+        "<dt>Allow incomplete</dt><dd>no</dd>",
     ):
         assert fact in text
 
@@ -162,3 +188,126 @@ def test_source_that_names_a_document_is_not_a_link():
     text = html.render(replace(run, checks=(renamed,)))
     assert '<p class="source">Source: sfmc-sms-api-facts.md</p>' in text
     assert "<blockquote>q</blockquote>" in text
+
+
+def test_headline_says_failed_with_the_exit_code_and_what_was_not_judged(run):
+    """A failure heads the report; the incomplete check is still counted in the sentence."""
+    assert (
+        '<p class="outcome fail"><strong>FAILED</strong> (exit code 1) 1 of 5 documented claims '
+        "did not hold; 1 check could not judge every case.</p>"
+    ) in html.render(run)
+
+
+def test_headline_says_incomplete_with_exit_code_4(make):
+    """Without a violation, cases not judged make the run INCOMPLETE, never a pass."""
+    text = html.render(without(make(), Verdict.FAIL))
+    assert (
+        '<p class="outcome incomplete"><strong>INCOMPLETE</strong> (exit code 4) 1 of 4 checks '
+        "could not judge every case; every claim that was judged held.</p>"
+    ) in text
+    assert "<title>sms-contract INCOMPLETE: mock " in text
+    assert "PASSED" not in text
+
+
+def test_headline_under_allow_incomplete_says_why_the_exit_code_is_0(make):
+    """--allow-incomplete is named next to the exit code it changed; the word stays."""
+    text = html.render(without(make(allow_incomplete=True), Verdict.FAIL))
+    assert "<strong>INCOMPLETE</strong> (exit code 0 under --allow-incomplete)" in text
+    assert (
+        "<dt>Allow incomplete</dt><dd>yes: a run that judged something but not everything " in text
+    )
+
+
+def test_headline_when_nothing_was_judged_says_so_even_under_allow_incomplete(make):
+    """A run that judged nothing exits 4 whatever --allow-incomplete says."""
+    run = without(
+        make(allow_incomplete=True),
+        Verdict.FAIL,
+        Verdict.PASS,
+        Verdict.OBSERVED,
+        Verdict.INCOMPLETE,
+    )
+    assert (
+        "<strong>INCOMPLETE</strong> (exit code 4: nothing was judged, which --allow-incomplete "
+        "does not excuse) nothing was judged: every check was skipped on this target.</p>"
+    ) in html.render(run)
+
+
+def test_headline_says_ok_when_everything_was_judged_and_held(make):
+    """Skips (a missing capability) do not stop a run from being OK."""
+    text = html.render(without(make(), Verdict.FAIL, Verdict.INCOMPLETE))
+    assert (
+        '<p class="outcome pass"><strong>OK</strong> (exit code 0) every claim that ran was judged '
+        "and held (3 checks).</p>"
+    ) in text
+    assert 'id="not-judged"' not in text
+
+
+def test_why_the_run_stopped_early_is_in_the_header(make):
+    """The run's stop reason follows the headline; a run that did not stop says nothing."""
+    text = html.render(make(stopped=BUDGET))
+    assert f'<p class="note stopped">The run stopped sending early: {BUDGET}</p>' in text
+    assert "stopped sending early" not in html.render(make())
+
+
+def test_not_judged_section_lists_each_incomplete_check_with_each_reason_once(run):
+    """Each check that could not judge everything, linked, with grouped reasons and cases."""
+    text = html.render(run)
+    section = text[text.index('<section id="not-judged">') : text.index('<section id="claims">')]
+    assert "<h2>Not judged</h2>" in section
+    assert (
+        '<li><a href="#SEND-DUPLICATE-KEY"><code>SEND-DUPLICATE-KEY</code></a> A repeated '
+        'messageKey is rejected <span class="badge incomplete">incomplete</span> 3 of 4 cases '
+        "not judged\n"
+        '<ul class="reasons">\n'
+        f"<li>{BUDGET} (cases <code>c-dup-2</code> and <code>c-dup-4</code>)</li>\n"
+        f"<li>{THROTTLED} (case <code>c-dup-3</code>)</li>\n"
+        "</ul></li>"
+    ) in section
+    assert section.count(BUDGET) == 1
+
+
+def test_incomplete_claim_shows_how_much_was_judged_and_why_not_the_rest(run):
+    """The claim's article counts the judged cases and lists the reasons."""
+    text = html.render(run)
+    article = text[text.index('<article class="claim" id="SEND-DUPLICATE-KEY">') :]
+    article = article[: article.index("</article>")]
+    assert '<p class="meta">idempotency · 1 of 4 cases judged · 0.25 s</p>' in article
+    assert '<div class="not-judged">\n<p><strong>3 of 4 cases not judged</strong></p>' in article
+    assert f"<li>{THROTTLED} (case <code>c-dup-3</code>)</li>" in article
+    summary_row = '<span class="badge incomplete">incomplete</span> <span class="partial">3 of 4'
+    assert summary_row in text
+
+
+def test_failed_claim_with_cases_not_judged_shows_the_failure_and_the_missing_part(run):
+    """The failure badge and evidence stay; the not-judged part is listed beside them."""
+    failing = replace(run.checks[1], not_judged=(NotJudged("c-echo-2", THROTTLED),), planned=4)
+    text = html.render(replace(run, checks=(failing,)))
+    assert (
+        '<span class="badge fail">fail</span> <span class="partial">1 of 4 cases not judged</span>'
+    ) in text
+    article = text[text.index('<article class="claim" id="SEND-ECHO-KEY">') :]
+    assert "<p><strong>1 of 4 cases not judged</strong></p>" in article
+    assert '<div class="finding fail">' in article
+    section = text[text.index('<section id="not-judged">') : text.index('<section id="claims">')]
+    assert '<span class="badge fail">fail</span> 1 of 4 cases not judged' in section
+    assert "<strong>FAILED</strong> (exit code 1)" in text
+
+
+def test_markup_and_control_characters_in_reasons_and_case_ids_are_escaped(make):
+    """A reason or case id is text: tags are escaped, control characters written as \\u."""
+    odd = check(
+        "SEND-ODD",
+        Verdict.INCOMPLETE,
+        cases=0,
+        not_judged=(NotJudged("<b>c</b>", 'transport: <script>x</script> "q" \x1b'),),
+    )
+    text = html.render(make(extra=(odd,), stopped="deadline: <i>late</i>"))
+    assert (
+        "<li>transport: &lt;script&gt;x&lt;/script&gt; &quot;q&quot; \\u001b "
+        "(case <code>&lt;b&gt;c&lt;/b&gt;</code>)</li>"
+    ) in text
+    assert "The run stopped sending early: deadline: &lt;i&gt;late&lt;/i&gt;</p>" in text
+    assert "<script" not in text
+    assert "\x1b" not in text
+    assert (parse(text).errors, parse(text).open) == ([], [])

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from sms_contract.outcomes import NotJudged, Verdict
 from sms_contract.reporting import json_report
-from tests.reporting.conftest import REPLAY
+from tests.reporting.conftest import BUDGET, REPLAY, THROTTLED, check, without
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "report-format.md"
 
@@ -66,6 +68,7 @@ def test_top_level_keys_are_exactly_those_documented_in_order(run):
         "spending",
         "checks[]",
         "checks[].claim",
+        "checks[].not_judged[]",
         "checks[].findings[]",
         "checks[].findings[].evidence[]",
         "checks[].findings[].evidence[].request",
@@ -88,6 +91,7 @@ def test_doc_covers_every_object_the_tests_check():
         "spending",
         "checks[]",
         "checks[].claim",
+        "checks[].not_judged[]",
         "checks[].findings[]",
         "checks[].findings[].evidence[]",
         "checks[].findings[].evidence[].request",
@@ -103,18 +107,35 @@ def test_doc_example_parses_and_has_the_documented_top_level_keys():
     assert list(example) == documented_objects()["(top level)"]
 
 
+def test_doc_example_has_the_documented_fields_in_every_object_it_shows():
+    """Every object in the example, nested ones included, lists the documented fields in order."""
+    block = re.search(r"```json\n(.*?)\n```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert block is not None
+    example = json.loads(block.group(1))
+    for path, fields in documented_objects().items():
+        found = objects_at(example, path)
+        assert found, f"the example has no object at {path}"
+        assert all(list(obj) == fields for obj in found), path
+
+
 def test_summary_counts_checks_by_verdict_with_the_exit_code(run):
     """One of each verdict; the failure makes the run violated with exit code 1."""
     document = json.loads(json_report.render(run))
     assert document["summary"] == {
-        "total": 4,
+        "total": 5,
         "pass": 1,
         "fail": 1,
         "observed": 1,
         "skipped": 1,
+        "incomplete": 1,
         "counted_as_failures": 1,
     }
     assert (document["violated"], document["exit_code"], document["strict"]) == (True, 1, False)
+    assert (document["result"], document["allow_incomplete"], document["stopped"]) == (
+        "failed",
+        False,
+        None,
+    )
 
 
 def test_spending_states_what_was_spent_against_the_budget(run):
@@ -122,6 +143,7 @@ def test_spending_states_what_was_spent_against_the_budget(run):
     document = json.loads(json_report.render(run))
     assert document["spending"] == {
         "accepted_sends": 3,
+        "possibly_accepted": 1,
         "max_sends": 5,
         "requests": 12,
         "max_requests": 100,
@@ -185,3 +207,106 @@ def test_non_ascii_and_lone_surrogates_survive_as_escapes(make):
     text = json_report.render(make(fail_message=message))
     assert text.isascii()
     assert json.loads(text)["checks"][1]["findings"][0]["message"] == message
+
+
+def test_incomplete_run_has_result_incomplete_and_exit_code_4(make):
+    """Nothing violated but not everything judged: result "incomplete", exit code 4."""
+    document = json.loads(json_report.render(without(make(), Verdict.FAIL)))
+    assert (document["violated"], document["result"], document["exit_code"]) == (
+        False,
+        "incomplete",
+        4,
+    )
+    assert document["allow_incomplete"] is False
+
+
+def test_allow_incomplete_exits_0_but_the_result_stays_incomplete(make):
+    """--allow-incomplete changes the exit code only; the result still says incomplete."""
+    document = json.loads(json_report.render(without(make(allow_incomplete=True), Verdict.FAIL)))
+    assert (document["allow_incomplete"], document["result"], document["exit_code"]) == (
+        True,
+        "incomplete",
+        0,
+    )
+
+
+def test_a_run_that_judged_nothing_exits_4_even_with_allow_incomplete(make):
+    """Every check skipped or unanswered: incomplete and 4, whatever --allow-incomplete says."""
+    run = make(allow_incomplete=True)
+    unanswered = check(
+        "SEND-NONE",
+        Verdict.INCOMPLETE,
+        cases=0,
+        not_judged=(NotJudged("c-none-1", "transport: connection refused"),),
+    )
+    skipped = without(run, Verdict.FAIL, Verdict.PASS, Verdict.OBSERVED, Verdict.INCOMPLETE)
+    for nothing in (skipped, replace(skipped, checks=(*skipped.checks, unanswered))):
+        document = json.loads(json_report.render(nothing))
+        assert (document["result"], document["exit_code"]) == ("incomplete", 4)
+
+
+def test_a_violation_wins_over_cases_not_judged(run):
+    """A failure and an incomplete check: result "failed", exit code 1."""
+    document = json.loads(json_report.render(run))
+    assert (document["result"], document["exit_code"]) == ("failed", 1)
+
+
+def test_complete_run_without_violations_is_ok_with_exit_code_0(make):
+    """Pass, observation and a skip (a missing capability): result "ok", exit code 0."""
+    document = json.loads(json_report.render(without(make(), Verdict.FAIL, Verdict.INCOMPLETE)))
+    assert (document["result"], document["exit_code"]) == ("ok", 0)
+
+
+def test_incomplete_check_carries_planned_cases_and_every_case_not_judged_in_order(run):
+    """planned, cases judged, and one {case_id, reason} per case not judged, as the run gave."""
+    incomplete = json.loads(json_report.render(run))["checks"][4]
+    assert (incomplete["id"], incomplete["verdict"], incomplete["counts_as_failure"]) == (
+        "SEND-DUPLICATE-KEY",
+        "incomplete",
+        False,
+    )
+    assert (incomplete["planned"], incomplete["cases"]) == (4, 1)
+    assert incomplete["not_judged"] == [
+        {"case_id": "c-dup-2", "reason": BUDGET},
+        {"case_id": "c-dup-3", "reason": THROTTLED},
+        {"case_id": "c-dup-4", "reason": BUDGET},
+    ]
+    assert incomplete["skip_reason"] is None
+
+
+def test_failed_check_with_cases_not_judged_shows_both(run, make):
+    """The failure stands with its findings, and the cases it could not judge are listed."""
+    failing = replace(run.checks[1], not_judged=(NotJudged("c-echo-2", THROTTLED),), planned=4)
+    checks = json.loads(json_report.render(replace(run, checks=(failing,))))["checks"]
+    assert (checks[0]["verdict"], checks[0]["counts_as_failure"]) == ("fail", True)
+    assert (checks[0]["planned"], checks[0]["cases"]) == (4, 3)
+    assert checks[0]["not_judged"] == [{"case_id": "c-echo-2", "reason": THROTTLED}]
+    assert checks[0]["findings"][0]["case_id"] == "c-echo-1"
+
+
+def test_complete_checks_have_an_empty_not_judged_and_the_plan_they_judged(run):
+    """A pass judged all it planned; a skip planned and judged nothing."""
+    checks = json.loads(json_report.render(run))["checks"]
+    assert [(c["planned"], c["cases"], c["not_judged"]) for c in checks[:4]] == [
+        (3, 3, []),
+        (3, 3, []),
+        (3, 3, []),
+        (0, 0, []),
+    ]
+
+
+def test_skip_reason_is_only_for_skipped_checks(make):
+    """A check that ran never carries a skip reason, whatever it was given."""
+    run = make()
+    partial = replace(run.checks[0], skip_reason="1 of 3 cases not judged (budget: spent)")
+    checks = json.loads(json_report.render(replace(run, checks=(partial, run.checks[3]))))["checks"]
+    assert [(c["verdict"], c["skip_reason"]) for c in checks] == [
+        ("pass", None),
+        ("skipped", "the mock has no status endpoint"),
+    ]
+
+
+def test_why_the_run_stopped_early_is_a_string(make):
+    """stopped says why the run stopped sending; null when it did not."""
+    document = json.loads(json_report.render(make(stopped=BUDGET)))
+    assert document["stopped"] == BUDGET

@@ -74,6 +74,7 @@ def test_replaying_a_recording_gives_the_verdicts_of_the_run_that_made_it(
             "SEND-REJECT-MESSAGE-KEY-REUSED",
             "SEND-REQUEST-ID",
             "SEND-RESPONSE-SCHEMA",
+            "STATUS-AFTER-SEND",  # its status body lacks requestId too: off its schema
         ]
         assert code == 1
     else:
@@ -92,10 +93,17 @@ def test_record_writes_one_tagged_cassette_per_check_with_its_provenance(
     out = capsys.readouterr().out
     files = sorted(p.name for p in out_dir.iterdir())
     duplicate = yaml.safe_load((out_dir / "SEND-DUPLICATE-KEY.yaml").read_text("utf-8"))
+    shared = yaml.safe_load((out_dir / "SEND-EXAMPLE.yaml").read_text("utf-8"))
     provenance = duplicate["provenance"]
     tags = {(i["check_id"], i["case_id"]) for i in duplicate["interactions"]}
     assert code == 0
-    assert files == ["AUTH-EXPIRED-TOKEN.yaml", "SEND-DUPLICATE-KEY.yaml"]
+    # The duplicate reuses the run's shared example send, recorded under the case that owns
+    # it (SEND-EXAMPLE#1), so that a replay of either finds it there.
+    assert files == ["AUTH-EXPIRED-TOKEN.yaml", "SEND-DUPLICATE-KEY.yaml", "SEND-EXAMPLE.yaml"]
+    assert [(i["check_id"], i["response"]["status"]) for i in shared["interactions"]] == [
+        ("SEND-EXAMPLE", 200),  # the client's token, asked for while the shared send went
+        ("SEND-EXAMPLE", 202),
+    ]
     assert provenance["target"] == "simulator"
     assert provenance["run"] == {
         "seed": 9,
@@ -107,8 +115,8 @@ def test_record_writes_one_tagged_cassette_per_check_with_its_provenance(
     assert len(provenance["spec_sha256"]) == 64
     assert tags == {("SEND-DUPLICATE-KEY", "SEND-DUPLICATE-KEY#1")}
     statuses = [i["response"]["status"] for i in duplicate["interactions"]]
-    assert statuses == [200, 202, 400]  # the client's token, the send, the reused key
-    assert "wrote 2 cassettes (5 interactions) to" in out
+    assert statuses == [400]  # the reused key
+    assert "wrote 3 cassettes (5 interactions) to" in out
 
 
 def test_recording_spec_breadth_is_refused_with_the_reason(

@@ -11,7 +11,7 @@ import pytest
 from sms_contract.checks import CATALOGUE
 from sms_contract.checks.model import CAPABILITY_REASONS, Capability
 from sms_contract.errors import HarnessError, UsageError
-from sms_contract.outcomes import RunOutcome, Verdict
+from sms_contract.outcomes import Result, RunOutcome, Verdict
 from sms_contract.run.planning import PlannedCheck, RunOptions, plan, select_checks
 from sms_contract.run.runner import MAX_FINDINGS_PER_CHECK, Runner
 from sms_contract.run.targets import TargetKind, TargetSettings, open_target
@@ -21,7 +21,7 @@ from sms_contract.strategies.keys import message_key_classes
 SEED = 7
 NUMBER = "15555551234"
 EVERYTHING = frozenset(Capability)
-THROTTLED = "throttled (429) after every retry; honoured, not judged"
+THROTTLED = "throttled: HTTP 429 after every retry (honoured, never judged)"
 
 
 def options(*check_ids: str, **changes: Any) -> RunOptions:
@@ -64,12 +64,12 @@ def live_capabilities(base_url: str, environ: dict[str, str]) -> frozenset[Capab
 @pytest.mark.parametrize(
     ("check_id", "cases", "requests", "sends"),
     [
-        ("SEND-EXAMPLE", 1, 1, 1),
+        ("SEND-EXAMPLE", 1, 2, 1),  # its status read stands in for a lost echo, if need be
         ("SEND-DUPLICATE-KEY", 1, 2, 2),
-        ("SEND-REJECT-MALFORMED-JSON", 2, 2, 2),
-        ("SEND-REJECT-MESSAGE-KEY-REUSED", 2, 4, 4),
+        ("SEND-REJECT-MALFORMED-JSON", 4, 4, 4),  # 2 named variants, 2 generated
+        ("SEND-REJECT-MESSAGE-KEY-REUSED", 3, 6, 6),
         ("SEND-NO-5XX", 4, 4, 4),
-        ("STATUS-AFTER-SEND", 1, 2, 1),
+        ("STATUS-AFTER-SEND", 2, 4, 2),
         ("STATUS-UNKNOWN-KEY", 1, 1, 0),
         ("TOKEN-CONTRACT", 1, 1, 0),
         ("AUTH-NO-TOKEN", 1, 1, 1),
@@ -78,26 +78,29 @@ def live_capabilities(base_url: str, environ: dict[str, str]) -> frozenset[Capab
 def test_plan_counts_the_requests_and_billable_sends_of_each_check(
     check_id: str, cases: int, requests: int, sends: int
 ) -> None:
-    """The dry run's numbers: cases, requests and sends (a status read is not billable)."""
+    """The dry run's numbers per check: cases, requests and sends (a status read is not
+    billable; a shared send counts for every check that holds it, once in the allocation)."""
     (item,) = plan(options(check_id), EVERYTHING)
     assert (len(item.cases), item.requests, item.sends) == (cases, requests, sends)
     assert item.skip_reason is None
 
 
 def test_plan_gives_echo_key_one_case_per_message_key_class() -> None:
-    """SEND-ECHO-KEY sends one key of each character class, one request and send each."""
+    """SEND-ECHO-KEY sends one key of each character class (and may read its status when the
+    acceptance's response was lost)."""
     (item,) = plan(options("SEND-ECHO-KEY"), EVERYTHING)
     classes = len(message_key_classes())
-    assert (len(item.cases), item.requests, item.sends) == (classes, classes, classes)
+    assert (len(item.cases), item.requests, item.sends) == (classes, 2 * classes, classes)
 
 
-def test_plan_caps_generated_cases_per_validation_rule_at_three() -> None:
-    """A validation check plans min(3, --examples) cases."""
+def test_plan_caps_generated_cases_per_validation_rule_at_three_on_top_of_the_named() -> None:
+    """A validation check plans its named variants, then min(3, --examples) generated ones."""
     (item,) = plan(options("SEND-REJECT-TO-INVALID", examples=10), EVERYTHING)
-    assert [case.id for case in item.cases] == [
-        "SEND-REJECT-TO-INVALID#1",
-        "SEND-REJECT-TO-INVALID#2",
-        "SEND-REJECT-TO-INVALID#3",
+    assert [(case.id, case.optional) for case in item.cases] == [
+        ("SEND-REJECT-TO-INVALID#1", False),
+        ("SEND-REJECT-TO-INVALID#2", True),
+        ("SEND-REJECT-TO-INVALID#3", True),
+        ("SEND-REJECT-TO-INVALID#4", True),
     ]
 
 
@@ -229,33 +232,58 @@ def test_a_selected_case_runs_alone() -> None:
 # --- the send budget ----------------------------------------------------------------------
 
 
-def test_budget_exhaustion_skips_the_remaining_checks_with_the_reason() -> None:
-    """With --max-sends 2, the checks after the second accepted send are skipped, saying so."""
+def test_budget_exhaustion_leaves_the_rest_not_judged_with_the_reason() -> None:
+    """With --max-sends 2, the sends after the second accepted one are refused: the checks
+    that needed them are INCOMPLETE, saying why, and the run exits 4."""
     result = run_mock(
         options(
             "SEND-EXAMPLE", "SEND-ACCEPTED", "SEND-DUPLICATE-KEY", "STATUS-AFTER-SEND", max_sends=2
         )
     )
-    verdicts = {check.check_id: (check.verdict, check.skip_reason) for check in result.checks}
-    budget = "budget: the budget of 2 accepted sends is spent"
+    verdicts = {check.check_id: check.verdict for check in result.checks}
     assert verdicts == {
-        "SEND-EXAMPLE": (Verdict.PASS, None),
-        "SEND-ACCEPTED": (Verdict.PASS, f"1 of 2 cases not judged ({budget})"),
-        "SEND-DUPLICATE-KEY": (Verdict.SKIPPED, budget),
-        "STATUS-AFTER-SEND": (Verdict.SKIPPED, budget),
+        "SEND-EXAMPLE": Verdict.PASS,
+        "SEND-ACCEPTED": Verdict.INCOMPLETE,
+        "SEND-DUPLICATE-KEY": Verdict.INCOMPLETE,
+        "STATUS-AFTER-SEND": Verdict.PASS,
     }
-    assert result.checks[1].cases == 1  # its second case was refused by the budget
+    accepted = result.checks[1]
+    budget = "budget: the budget of 2 accepted sends is spent"
+    assert (accepted.cases, accepted.planned) == (1, 5)
+    assert {n.reason for n in accepted.not_judged} == {budget}
+    assert [n.reason for n in result.checks[2].not_judged] == [budget]
+    assert all(check.skip_reason is None for check in result.checks)
     assert (result.spending.accepted_sends, result.spending.max_sends) == (2, 2)
-    assert result.exit_code == 0
+    assert (result.result, result.exit_code) == (Result.INCOMPLETE, 4)
+
+
+def test_allow_incomplete_exits_zero_but_the_result_stays_incomplete() -> None:
+    """--allow-incomplete: a budget cut on purpose exits 0; the reports still say so."""
+    result = run_mock(options("SEND-EXAMPLE", "SEND-ACCEPTED", max_sends=2, allow_incomplete=True))
+    assert (result.result, result.exit_code) == (Result.INCOMPLETE, 0)
+
+
+def test_a_run_that_judged_nothing_never_exits_zero() -> None:
+    """Every selected check skipped for a missing capability: nothing judged, exit 4 even
+    with --allow-incomplete."""
+    capabilities = live_capabilities(
+        "https://mc-test.rest.marketingcloudapis.com", {"SFMC_ACCESS_TOKEN": "t"}
+    )
+    planned = plan(options("AUTH-EXPIRED-TOKEN", allow_incomplete=True), capabilities)
+    with open_target(TargetSettings().resolved()) as target:
+        result = Runner(target, options("AUTH-EXPIRED-TOKEN", allow_incomplete=True)).run(planned)
+    assert [c.verdict for c in result.checks] == [Verdict.SKIPPED]
+    assert result.judged_nothing
+    assert (result.result, result.exit_code) == (Result.INCOMPLETE, 4)
 
 
 def test_request_budget_counts_token_requests_too() -> None:
-    """--max-requests 2: the token request and one send; everything after is skipped."""
+    """--max-requests 2: the token request and one send; the rest is not judged."""
     result = run_mock(options("SEND-EXAMPLE", "SEND-ACCEPTED", max_requests=2))
-    assert [(c.check_id, c.verdict, c.skip_reason) for c in result.checks] == [
-        ("SEND-EXAMPLE", Verdict.PASS, None),
-        ("SEND-ACCEPTED", Verdict.SKIPPED, "budget: the request budget (2) is spent"),
-    ]
+    example, accepted = result.checks
+    assert example.verdict is Verdict.PASS
+    assert accepted.verdict is Verdict.INCOMPLETE
+    assert {n.reason for n in accepted.not_judged} == {"budget: the request budget (2) is spent"}
     assert (result.spending.requests, result.spending.token_requests) == (2, 1)
 
 
@@ -263,28 +291,26 @@ def test_request_budget_counts_token_requests_too() -> None:
 
 
 def test_a_429_after_every_retry_is_throttled_and_never_a_failure() -> None:
-    """Every REST request answered 429 and no retries: cases are skipped as throttled."""
+    """Every REST request answered 429 and no retries: nothing is a failure, the run stops
+    sending after three throttled requests in a row, and it is INCOMPLETE (exit 4)."""
     result = run_mock(
         options(), retries=0, simulator=SimulatorConfig(faults=Faults(rate_limit_every=1))
     )
     assert [c.check_id for c in result.checks if c.verdict is Verdict.FAIL] == []
-    own_cases = {
-        c.check_id: c.skip_reason
-        for c in result.checks
-        if CATALOGUE[c.check_id].judge_exchange is None
-        and not c.check_id.startswith("TOKEN-")  # the token endpoint is not throttled here
+    reasons = {n.reason for c in result.checks for n in c.not_judged}
+    assert THROTTLED in reasons
+    assert result.stopped is not None
+    assert result.stopped.startswith("throttled: the target answered 429 to 3 requests in a row")
+    # A 429 is never judged: the checks of the REST routes only have nothing to judge; those
+    # that cover the token endpoint (not throttled here) judged its answer.
+    rest_only = {"SEND-NO-5XX", "SEND-REQUEST-ID", "SEND-ERRORCODE"}
+    assert {(c.verdict, c.cases) for c in result.checks if c.check_id in rest_only} == {
+        (Verdict.INCOMPLETE, 0)
     }
-    assert set(own_cases.values()) == {THROTTLED}
-    cross_cutting = {
-        c.check_id: (c.verdict, c.cases)
-        for c in result.checks
-        if CATALOGUE[c.check_id].judge_exchange is not None
-    }
-    assert set(cross_cutting.values()) == {(Verdict.SKIPPED, 0)}  # a 429 is never judged
     spent = result.spending
-    assert spent.throttled == spent.requests - spent.token_requests
+    assert spent.throttled == 3
     assert spent.accepted_sends == 0
-    assert result.exit_code == 0
+    assert (result.result, result.exit_code) == (Result.INCOMPLETE, 4)
 
 
 def test_a_429_is_retried_after_retry_after_and_the_case_judged() -> None:
@@ -293,13 +319,15 @@ def test_a_429_is_retried_after_retry_after_and_the_case_judged() -> None:
         options("SEND-EXAMPLE", "SEND-DUPLICATE-KEY", "AUTH-NO-TOKEN"),
         simulator=SimulatorConfig(faults=Faults(rate_limit_every=2)),
     )
-    assert [(c.check_id, c.verdict) for c in result.checks] == [
-        ("SEND-EXAMPLE", Verdict.PASS),
-        ("SEND-DUPLICATE-KEY", Verdict.PASS),
+    assert sorted((c.check_id, c.verdict) for c in result.checks) == [
         ("AUTH-NO-TOKEN", Verdict.PASS),
+        ("SEND-DUPLICATE-KEY", Verdict.PASS),
+        ("SEND-EXAMPLE", Verdict.PASS),
     ]
-    # Seven REST requests: the 2nd, 4th and 6th were 429 and each was sent again.
-    assert (result.spending.requests, result.spending.throttled) == (8, 3)
+    # Three REST requests (the example send is shared): the 2nd and 4th REST attempts were 429
+    # and each was sent again.
+    assert (result.spending.requests, result.spending.throttled) == (6, 2)
+    assert result.exit_code == 0
 
 
 # --- findings, verdicts and the exit code -----------------------------------------------------
@@ -312,10 +340,10 @@ def test_findings_are_capped_with_a_count_of_the_rest() -> None:
         simulator=SimulatorConfig(deviations=frozenset({Deviation.STATUS_CHANGED})),
     )
     (check,) = result.checks
-    assert check.cases == 30
+    assert check.cases == 35  # the five shared sends, then 30 generated ones
     assert len(check.findings) == MAX_FINDINGS_PER_CHECK + 1
     last = check.findings[-1]
-    assert (last.verdict, last.message) == (Verdict.FAIL, "… and 5 more findings like these")
+    assert (last.verdict, last.message) == (Verdict.FAIL, "… and 10 more findings like these")
     assert [f.case_id for f in check.findings[:3]] == [
         "SEND-ACCEPTED#1",
         "SEND-ACCEPTED#2",
@@ -371,9 +399,10 @@ def test_a_cross_cutting_check_judges_the_exchanges_of_other_checks() -> None:
         simulator=SimulatorConfig(deviations=frozenset({Deviation.WRONG_CONTENT_TYPE})),
     )
     content_type = result.checks[1]
+    # The token response, the shared example send (sent once, owned by SEND-EXAMPLE#1), and
+    # the check's own refused probe.
     assert content_type.cases == 3
     assert sorted({f.case_id for f in content_type.failures}) == [
-        "SEND-CONTENT-TYPE#1",
         "SEND-CONTENT-TYPE#2",
         "SEND-EXAMPLE#1",
     ]
@@ -384,21 +413,19 @@ def test_the_same_check_named_twice_in_any_case_runs_once() -> None:
     assert [c.id for c in select_checks(["SEND-EXAMPLE", "send-example"])] == ["SEND-EXAMPLE"]
 
 
-def test_a_token_response_the_client_cannot_use_is_reported_not_a_crash() -> None:
-    """A token without expires_in: TOKEN-CONTRACT fails with evidence; the other checks are
-    skipped with the reason, and the run still ends with a report (exit 1, not 3)."""
+def test_a_token_response_without_expires_in_fails_token_contract_and_the_run_goes_on() -> None:
+    """A token without expires_in (or rest_instance_url): TOKEN-CONTRACT fails with evidence;
+    the client still uses the token, so the other checks are judged (exit 1, not 3)."""
     config = SimulatorConfig(deviations=frozenset({Deviation.TOKEN_MISSING_FIELDS}))
     result = run_mock(options("TOKEN-CONTRACT", "SEND-EXAMPLE"), simulator=config)
     token, example = result.checks
     assert token.verdict is Verdict.FAIL
-    assert [f.message for f in token.findings] == [
+    assert [f.message.split(" (")[0] for f in token.findings] == [
         "expires_in is missing or not a positive integer",
         "rest_instance_url is missing",
     ]
-    assert example.verdict is Verdict.SKIPPED
-    assert example.skip_reason is not None
-    assert example.skip_reason.startswith("not judged: ")
-    assert "expires_in" in example.skip_reason
+    assert example.verdict is Verdict.PASS
+    assert result.spending.token_requests == 1  # the run's one token is the one judged
     assert result.exit_code == 1
 
 

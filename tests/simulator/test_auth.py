@@ -163,3 +163,27 @@ def test_ignore_auth_deviation_accepts_missing_token(make_api) -> None:
     """IGNORE_AUTH serves a REST call that has no token."""
     api, _ = make_api(deviations=frozenset({Deviation.IGNORE_AUTH}))
     assert api.raw("GET", api.rest_url + DEFINITIONS).status == 200
+
+
+def test_token_without_expires_in_deviation_drops_only_expires_in(make_api) -> None:
+    """TOKEN_WITHOUT_EXPIRES_IN: every other field stays, rest_instance_url included."""
+    api, _ = make_api(deviations=frozenset({Deviation.TOKEN_WITHOUT_EXPIRES_IN}))
+    response = api.request_token()
+    body = response.json()
+    assert response.status == 200
+    assert sorted(body) == [
+        "access_token",
+        "rest_instance_url",
+        "scope",
+        "soap_instance_url",
+        "token_type",
+    ]
+    assert body["rest_instance_url"] == "https://sim.auth.sms-contract.invalid"
+    assert api.request_token(client_secret="wrong").json()["error"] == "invalid_client"
+
+
+def test_send_answer_does_not_touch_the_token_endpoint(make_api) -> None:
+    """send_answer changes sends only: a token request is answered as usual."""
+    api, simulator = make_api(faults=Faults(send_answer=500, include_token_requests=True))
+    assert api.request_token().status == 200
+    assert simulator.counters.accepted_sends == 0

@@ -9,8 +9,15 @@ import pytest
 from sms_contract.errors import UsageError
 from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.clock import ManualClock
-from sms_contract.simulator.config import DEFAULT_DEFINITIONS, Credentials, SimulatorConfig
+from sms_contract.simulator.config import (
+    ASYNC_RULES,
+    DEFAULT_DEFINITIONS,
+    Credentials,
+    SimulatorConfig,
+)
+from sms_contract.simulator.sends import ASYNC_REASONS
 from sms_contract.simulator.server import serve_in_thread
+from sms_contract.spec.rules import RULES_BY_ID
 from sms_contract.transports.http import HttpTransport
 from tests.simulator.conftest import Api
 
@@ -93,3 +100,43 @@ def test_concurrent_sends_of_one_key_accept_exactly_one(simulator: Simulator) ->
             thread.join(timeout=10)
     assert sorted(statuses) == [202] + [400] * 7
     assert simulator.counters.accepted_sends == 1
+
+
+def test_status_visible_after_defaults_to_at_once_and_refuses_negative() -> None:
+    """0 (visible at once) is the default; a negative delay is a UsageError."""
+    assert SimulatorConfig().status_visible_after == 0.0
+    with pytest.raises(UsageError, match="status_visible_after"):
+        SimulatorConfig(status_visible_after=-0.5)
+
+
+def test_async_rules_are_real_rules_each_with_a_subscriber_code() -> None:
+    """The deferrable rules exist in RULES and each maps to a documented subscriber code."""
+    assert set(RULES_BY_ID) >= ASYNC_RULES
+    assert (
+        set(ASYNC_REASONS)
+        == ASYNC_RULES
+        == {
+            "definition-key-unknown",
+            "to-invalid",
+            "contact-key-missing",
+        }
+    )
+    assert SimulatorConfig(async_rules=ASYNC_RULES).async_rules == ASYNC_RULES
+    assert SimulatorConfig().async_rules == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "reason"),
+    [
+        ("malformed-json", "'malformed-json': cannot be applied after accepting"),
+        ("message-key-reused", "'message-key-reused': cannot be applied after accepting"),
+        ("no-such-rule", "'no-such-rule': is no rule id"),
+    ],
+)
+def test_other_async_rules_are_usage_errors(rule_id: str, reason: str) -> None:
+    """Only the three recipient/definition rules can be deferred; the error names the choices."""
+    with pytest.raises(UsageError, match=reason) as refused:
+        SimulatorConfig(async_rules=frozenset({"to-invalid", rule_id}))
+    assert "choose from: contact-key-missing, definition-key-unknown, to-invalid" in str(
+        refused.value
+    )

@@ -12,7 +12,7 @@ from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.clock import ManualClock
 from sms_contract.simulator.config import Deviation, Faults, SimulatorConfig
 from sms_contract.transports.wsgi import WsgiTransport
-from tests.simulator.conftest import DEFINITIONS, Api, payload, recipient
+from tests.simulator.conftest import DEFINITIONS, MESSAGES, Api, payload, recipient
 
 Probe = Callable[[Api, Simulator], Any]
 
@@ -42,6 +42,16 @@ def _echo(api: Api, simulator: Simulator) -> Any:
 def _status_category(api: Api, simulator: Simulator) -> Any:
     api.send("probe")
     return api.status("probe").json()["eventCategoryType"]
+
+
+def _malformed_json(api: Api, simulator: Simulator) -> Any:
+    response = api.send("probe", body=b'{"definitionKey": ')
+    return response.status, response.json()["errorcode"], simulator.counters.rejected_sends
+
+
+def _status_answer(api: Api, key: str) -> tuple[int, Any]:
+    response = api.status(key)
+    return response.status, response.json().get("errorcode")
 
 
 PROBES: dict[Deviation, tuple[Probe, Any, Any]] = {
@@ -109,6 +119,36 @@ PROBES: dict[Deviation, tuple[Probe, Any, Any]] = {
         ["errorcode", "requestId", "responses", "trackingId"],
     ),
     Deviation.STATUS_CHANGED: (_send_status, 202, 200),
+    Deviation.ACCEPT_MISSING_DEFINITION_KEY: (
+        lambda api, _: (
+            api.send("absent", payload(definitionKey=None)).status,
+            api.send("empty", payload(definitionKey="")).status,
+        ),
+        (400, 400),
+        (202, 400),
+    ),
+    Deviation.ACCEPT_LONG_MESSAGE_KEY: (
+        lambda api, _: (api.send("k" * 101).status, api.send("k" * 100).status),
+        (400, 202),
+        (202, 202),
+    ),
+    Deviation.SERVER_ERROR_ON_MALFORMED_JSON: (_malformed_json, (400, 10004, 1), (500, 0, 0)),
+    Deviation.STATUS_NEVER_FOUND: (
+        lambda api, _: (api.send("probe").status, _status_answer(api, "probe")),
+        (202, (200, None)),
+        (202, (404, 30003)),
+    ),
+    Deviation.STATUS_WRONG_KEY: (
+        lambda api, _: (api.send("probe").status, api.status("probe").json()["info"]["messageKey"]),
+        (202, "probe"),
+        (202, "probe-other"),
+    ),
+    Deviation.TRIM_MESSAGE_KEY: (
+        lambda api, _: api.send(" k ").json()["responses"][0]["messageKey"],
+        " k ",
+        "k",
+    ),
+    Deviation.TOKEN_WITHOUT_EXPIRES_IN: (_token_fields, (True, True), (True, False)),
 }
 
 
@@ -140,3 +180,102 @@ def test_unknown_deviation_name_lists_the_choices() -> None:
     """A misspelled deviation is a UsageError naming the valid ones."""
     with pytest.raises(UsageError, match="choose from: accept-invalid, echo-altered-key"):
         Deviation.from_cli_name("accept-everything")
+
+
+def _deviant(clock: ManualClock, *deviations: Deviation, **config: Any) -> tuple[Api, Simulator]:
+    simulator = Simulator(SimulatorConfig(deviations=frozenset(deviations), **config), clock=clock)
+    return Api(WsgiTransport(simulator)), simulator
+
+
+def test_non_ascii_key_is_500_every_time_and_never_processed(clock: ManualClock) -> None:
+    """SERVER_ERROR_ON_NON_ASCII_KEY: the same 500 on every try, nothing accepted or stored."""
+    api, simulator = _deviant(clock, Deviation.SERVER_ERROR_ON_NON_ASCII_KEY)
+    answers = [api.send("clé") for _ in range(3)]
+    assert [(r.status, r.json()) for r in answers] == [
+        (500, {"message": "Internal Server Error", "errorcode": 0, "documentation": ""})
+    ] * 3
+    assert api.status("clé").status == 500
+    counters = simulator.counters
+    assert (counters.accepted_sends, counters.rejected_sends, counters.server_errors) == (0, 0, 0)
+    assert api.send("cle").status == 202
+
+
+def test_non_ascii_key_500_is_not_dropped_by_a_drop_fault(clock: ManualClock) -> None:
+    """An unprocessed 500 is answered even when every send's response would be dropped."""
+    api, simulator = _deviant(clock, Deviation.SERVER_ERROR_ON_NON_ASCII_KEY)
+    simulator.set_faults(Faults(drop_response_every=1))
+    assert [api.send("🙂").status for _ in range(2)] == [500, 500]
+    assert simulator.counters.dropped_responses == 0
+
+
+def test_malformed_json_500_leaves_other_syntax_rules_alone(clock: ManualClock) -> None:
+    """SERVER_ERROR_ON_MALFORMED_JSON changes only invalid JSON: 415 and 10001 stay."""
+    api, simulator = _deviant(clock, Deviation.SERVER_ERROR_ON_MALFORMED_JSON)
+    wrong_type = api.send("k", headers={"Content-Type": "text/plain"})
+    not_object = api.send("k", body=b"[]")
+    not_utf8 = api.send("k", body=b"\xff{}")
+    assert (wrong_type.status, not_object.status, not_utf8.status) == (415, 400, 500)
+    assert not_object.json()["errorcode"] == 10001
+    assert simulator.counters.rejected_sends == 2
+    assert api.status("k").status == 404
+
+
+def test_accept_missing_definition_key_still_rejects_null(clock: ManualClock) -> None:
+    """ACCEPT_MISSING_DEFINITION_KEY: only an absent member passes; null is 109107."""
+    api, simulator = _deviant(clock, Deviation.ACCEPT_MISSING_DEFINITION_KEY)
+    body = {**payload(definitionKey=None), "definitionKey": None}
+    response = api.send("null-def", body)
+    assert (response.status, response.json()["errorcode"]) == (400, 109107)
+    assert api.send("no-def", payload(definitionKey=None)).status == 202
+    status = api.status("no-def").json()
+    assert status["eventCategoryType"] == "TransactionalSendEvents.SMSSent"
+    assert simulator.counters.accepted_sends == 1
+
+
+def test_accept_long_message_key_keeps_the_whole_key(clock: ManualClock) -> None:
+    """ACCEPT_LONG_MESSAGE_KEY: the long key is echoed, stored and unique like any other."""
+    api, _ = _deviant(clock, Deviation.ACCEPT_LONG_MESSAGE_KEY)
+    key = "x" * 250
+    assert api.send(key).json()["responses"] == [{"messageKey": key}]
+    assert api.status(key).json()["info"]["messageKey"] == key
+    assert api.send(key).json()["errorcode"] == 109110
+
+
+def test_trimmed_key_is_stored_found_and_unique_stripped(clock: ManualClock) -> None:
+    """TRIM_MESSAGE_KEY: " k " is stored as "k": found by either spelling, "k" is then taken."""
+    api, _ = _deviant(clock, Deviation.TRIM_MESSAGE_KEY)
+    assert api.send(" k\t").status == 202
+    assert api.status(" k\t").json()["info"]["messageKey"] == "k"
+    assert api.status("k").json()["info"]["messageKey"] == "k"
+    reused = api.send("k")
+    assert (reused.status, reused.json()["errorcode"]) == (400, 109110)
+
+
+def test_trimmed_blank_key_is_missing(clock: ManualClock) -> None:
+    """TRIM_MESSAGE_KEY: a key of only white space is 109104 (messageKey missing)."""
+    api, simulator = _deviant(clock, Deviation.TRIM_MESSAGE_KEY)
+    response = api.send("   ")
+    assert (response.status, response.json()["errorcode"]) == (400, 109104)
+    assert simulator.counters.rejected_sends == 1
+
+
+def test_status_never_found_answers_like_an_unknown_key(clock: ManualClock) -> None:
+    """STATUS_NEVER_FOUND: the body of an accepted key equals that of a never-sent key."""
+    api, simulator = _deviant(clock, Deviation.STATUS_NEVER_FOUND)
+    assert api.send("sent").status == 202
+    found, unknown = api.status("sent"), api.status("never-sent")
+    assert (found.status, found.json()) == (unknown.status, unknown.json())
+    assert found.json()["errorcode"] == 30003
+    assert simulator.counters.accepted_sends == 1
+
+
+def test_status_wrong_key_leaves_queued_status_alone(clock: ManualClock) -> None:
+    """STATUS_WRONG_KEY changes info.messageKey; SMSQueued has no info and is unchanged."""
+    api, _ = _deviant(clock, Deviation.STATUS_WRONG_KEY)
+    api.send("queued", payload(definitionKey="reminder-inactive"))
+    body = api.status("queued").json()
+    assert sorted(body) == ["eventCategoryType", "requestId", "timestamp"]
+    api.send("ns", payload(recipient=recipient(to="15555550100")))
+    assert api.status("ns").json()["info"]["messageKey"] == "ns-other"
+    listed = api.call("GET", MESSAGES + "?type=notSent").json()
+    assert listed["messages"][0]["info"]["messageKey"] == "ns"

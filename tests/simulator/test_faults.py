@@ -16,7 +16,7 @@ from sms_contract.simulator.server import serve_in_thread
 from sms_contract.spec.rules import ERROR_HANDLING
 from sms_contract.transports.http import HttpTransport
 from sms_contract.transports.wsgi import WsgiTransport
-from tests.simulator.conftest import DEFINITIONS, Api
+from tests.simulator.conftest import DEFINITIONS, Api, key_path, payload, recipient
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -160,3 +160,128 @@ def test_wsgi_transport_counts_like_the_others(simulator: Simulator) -> None:
     api.send("counted")
     counters = simulator.counters
     assert (counters.requests, counters.token_requests, counters.accepted_sends) == (2, 1, 1)
+
+
+def test_dropped_rejected_send_is_counted_as_rejected_not_accepted(make_api) -> None:
+    """A processed send that was refused and then lost stays a rejection in the counters."""
+    api, simulator = make_api(faults=Faults(drop_response_every=1))
+    with pytest.raises(ResponseLost):
+        api.send("refused", payload(definitionKey=None))
+    counters = simulator.counters
+    assert (counters.accepted_sends, counters.rejected_sends, counters.dropped_responses) == (
+        0,
+        1,
+        1,
+    )
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_send_answer_2xx_accepts_any_body_with_the_acceptance_body(make_api, status: int) -> None:
+    """send_answer=200/201: even a body that is not JSON is accepted, counted and stored."""
+    api, simulator = make_api(faults=Faults(send_answer=status))
+    response = api.send("any-body", body=b"this is not json")
+    body = response.json()
+    assert response.status == status
+    assert sorted(body) == ["errorcode", "requestId", "responses"]
+    assert (body["errorcode"], body["responses"]) == (0, [{"messageKey": "any-body"}])
+    counters = simulator.counters
+    assert (counters.accepted_sends, counters.rejected_sends) == (1, 0)
+    stored = api.status("any-body").json()
+    assert stored["eventCategoryType"] == "TransactionalSendEvents.SMSSent"
+
+
+def test_send_answer_204_has_no_body_and_counts_the_send(make_api) -> None:
+    """send_answer=204: an empty answer without Content-Type; the send is accepted."""
+    api, simulator = make_api(faults=Faults(send_answer=204))
+    response = api.send("no-content")
+    assert (response.status, response.body, response.content_type) == (204, b"", None)
+    assert simulator.counters.accepted_sends == 1
+    assert api.status("no-content").json()["info"]["messageKey"] == "no-content"
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [(500, "Internal Server Error"), (502, "Bad Gateway"), (503, "Service Unavailable")],
+)
+def test_send_answer_5xx_has_the_generic_error_body_and_counts_the_send(
+    make_api, status: int, message: str
+) -> None:
+    """send_answer=5xx: the error body {message, errorcode, documentation}, yet accepted."""
+    api, simulator = make_api(faults=Faults(send_answer=status))
+    response = api.send("maybe-sent")
+    assert response.status == status
+    assert response.json() == {"message": message, "errorcode": 0, "documentation": ""}
+    counters = simulator.counters
+    assert (counters.accepted_sends, counters.server_errors, counters.rejected_sends) == (1, 0, 0)
+
+
+def test_send_answer_skips_validation_and_key_uniqueness(make_api) -> None:
+    """Invalid payloads and a reused key are all accepted: nothing is validated."""
+    api, simulator = make_api(faults=Faults(send_answer=200))
+    statuses = [
+        api.send("same", payload(definitionKey=None)).status,
+        api.send("same", payload(recipient=recipient(to="1"))).status,
+        api.send("k" * 150).status,
+        api.send("same", headers={"Content-Type": "text/plain"}).status,
+    ]
+    assert statuses == [200, 200, 200, 200]
+    assert simulator.counters.accepted_sends == 4
+
+
+def test_send_answer_applies_only_to_authorised_sends(make_api) -> None:
+    """Auth still applies first, and reads are answered as usual."""
+    api, simulator = make_api(faults=Faults(send_answer=500))
+    unauthorised = api.raw("POST", api.rest_url + key_path("no-token"), body=b"{}")
+    assert unauthorised.status == 401
+    assert api.call("GET", DEFINITIONS).status == 200
+    assert api.status("never-sent").status == 404
+    assert simulator.counters.accepted_sends == 0
+
+
+def test_send_answer_can_be_set_at_run_time(simulator: Simulator, api: Api) -> None:
+    """set_faults switches send_answer on and off like any fault."""
+    assert api.send("before").status == 202
+    simulator.set_faults(Faults(send_answer=201))
+    assert api.send("during").status == 201
+    simulator.set_faults(Faults())
+    assert api.send("after").status == 202
+    assert simulator.counters.accepted_sends == 3
+
+
+def test_send_answer_response_can_still_be_dropped(make_api) -> None:
+    """send_answer with drop_response_every=1: processed, accepted, counted, then lost."""
+    api, simulator = make_api(faults=Faults(send_answer=200, drop_response_every=1))
+    with pytest.raises(ResponseLost):
+        api.send("lost-anyway")
+    counters = simulator.counters
+    assert (counters.accepted_sends, counters.dropped_responses) == (1, 1)
+
+
+@pytest.mark.parametrize("value", [-1, 1, 99, 600, 1000])
+def test_send_answer_outside_http_statuses_is_a_usage_error(value: int) -> None:
+    """send_answer is 0 (off) or an HTTP status 100-599."""
+    with pytest.raises(UsageError, match="send_answer"):
+        Faults(send_answer=value)
+
+
+@pytest.mark.parametrize("value", [0, 100, 200, 599])
+def test_send_answer_accepts_0_and_http_statuses(value: int) -> None:
+    """The bounds 100 and 599 are allowed; 0 is off."""
+    assert Faults(send_answer=value).send_answer == value
+
+
+@pytest.mark.loopback
+@pytest.mark.parametrize(("status", "has_body"), [(200, True), (204, False), (500, True)])
+def test_send_answer_over_loopback(simulator: Simulator, status: int, has_body: bool) -> None:
+    """Over a real socket the configured status arrives, and each send is counted."""
+    simulator.set_faults(Faults(send_answer=status))
+    transport = HttpTransport()
+    try:
+        with serve_in_thread(simulator) as server:
+            api = Api(transport, server.base_url, server.base_url)
+            responses = [api.send(f"socket-{index}") for index in range(2)]
+    finally:
+        transport.close()
+    assert [response.status for response in responses] == [status, status]
+    assert all(bool(response.body) is has_body for response in responses)
+    assert simulator.counters.accepted_sends == 2

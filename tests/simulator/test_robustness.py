@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sms_contract.exchange import HttpRequest
 from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.clock import ManualClock
+from sms_contract.simulator.config import ASYNC_RULES, Deviation, Faults, SimulatorConfig
 from sms_contract.simulator.server import serve_in_thread
 from sms_contract.transports.base import Timeouts
 from sms_contract.transports.wsgi import WsgiTransport
@@ -333,3 +334,64 @@ def test_malformed_bytes_on_the_socket_get_json_4xx(simulator: Simulator, name: 
     statuses = [int(code) for code in re.findall(rb"HTTP/1\.1 (\d{3}) ", received)]
     assert statuses == expected
     assert received.count(b"Content-Type: application/json; charset=utf-8") == len(expected)
+
+
+LENIENT = SimulatorConfig(
+    async_rules=ASYNC_RULES,
+    status_visible_after=1.0,
+    deviations=frozenset(
+        {
+            Deviation.ACCEPT_MISSING_DEFINITION_KEY,
+            Deviation.ACCEPT_LONG_MESSAGE_KEY,
+            Deviation.TRIM_MESSAGE_KEY,
+            Deviation.STATUS_WRONG_KEY,
+        }
+    ),
+)
+"""Every new option that must not introduce a 5xx, switched on at once."""
+
+
+def _lenient_send(path: str, body: bytes, clock: ManualClock) -> Api:
+    api = Api(WsgiTransport(Simulator(LENIENT, clock=clock)))
+    response = api.call("POST", path, body=body, headers={"Content-Type": "application/json"})
+    _assert_no_5xx(response.status, dict(response.headers), response.body)
+    return api
+
+
+@settings(PROPERTY, max_examples=200)
+@given(
+    key=st.sampled_from(["k", " k1 ", "k" * 101, "\t"]) | path_tails,
+    mutations=st.lists(st.tuples(st.sampled_from(SINGLE_FIELDS), values), max_size=3),
+)
+def test_lenient_options_never_give_a_5xx_to_single_sends(key: str, mutations: list[Any]) -> None:
+    """Deferred rules and the non-5xx deviations on: mutated sends and their status never 5xx."""
+    clock = ManualClock()
+    api = _lenient_send(MESSAGES + key, _mutated(SINGLE_BASE, mutations), clock)
+    clock.advance(1.0)
+    status = api.call("GET", MESSAGES + key)
+    _assert_no_5xx(status.status, dict(status.headers), status.body)
+
+
+@settings(PROPERTY, max_examples=150)
+@given(mutations=st.lists(st.tuples(st.sampled_from(BATCH_FIELDS), values), max_size=3))
+def test_lenient_options_never_give_a_5xx_to_batch_sends(mutations: list[Any]) -> None:
+    """The same options on the batch route."""
+    _lenient_send(MESSAGES, _mutated(BATCH_BASE, mutations), ManualClock())
+
+
+@settings(PROPERTY, max_examples=150)
+@given(
+    path=st.sampled_from([MESSAGES + "k", MESSAGES, MESSAGES + "é"]),
+    body=bodies
+    | st.lists(st.tuples(st.sampled_from(BATCH_FIELDS), values), max_size=3).map(
+        lambda mutations: _mutated(BATCH_BASE, mutations)
+    ),
+)
+def test_send_answer_answers_every_body_alike(path: str, body: bytes | None) -> None:
+    """send_answer=201: whatever the body, the send is 201 with the acceptance body."""
+    simulator = Simulator(SimulatorConfig(faults=Faults(send_answer=201)), clock=ManualClock())
+    api = Api(WsgiTransport(simulator))
+    response = api.call("POST", path, body=body)
+    assert response.status == 201
+    assert response.json()["errorcode"] == 0
+    assert len(response.json()["responses"]) == simulator.counters.accepted_sends

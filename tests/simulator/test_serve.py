@@ -15,7 +15,7 @@ import time
 import pytest
 
 from sms_contract.cli.serve import config_from, register, serve_command
-from sms_contract.errors import UnsafeTargetError
+from sms_contract.errors import UnsafeTargetError, UsageError
 from sms_contract.exchange import HttpRequest
 from sms_contract.exchange import is_loopback_host as is_loopback
 from sms_contract.simulator.app import Simulator
@@ -179,6 +179,70 @@ def test_flags_configure_faults_form_and_deviations() -> None:
     )
     assert (config.token_lifetime, config.advertised_expires_in) == (300.0, 180)
     assert config.deviations == {Deviation.ACCEPT_INVALID, Deviation.STATUS_CHANGED}
+    assert (config.status_visible_after, config.async_rules) == (0.0, frozenset())
+
+
+def test_flags_configure_send_answer_visibility_async_rules_and_new_deviations() -> None:
+    """--send-answer, --status-visible-after, --async-rule and the new deviations reach the
+    configuration."""
+    args = _parse(
+        "--send-answer",
+        "204",
+        "--status-visible-after",
+        "2.5",
+        "--async-rule",
+        "to-invalid",
+        "--async-rule",
+        "contact-key-missing",
+        "--deviation",
+        "trim-message-key",
+        "--deviation",
+        "token-without-expires-in",
+    )
+    config = config_from(args)
+    assert config.faults == Faults(send_answer=204)
+    assert config.status_visible_after == 2.5
+    assert config.async_rules == {"to-invalid", "contact-key-missing"}
+    assert config.deviations == {Deviation.TRIM_MESSAGE_KEY, Deviation.TOKEN_WITHOUT_EXPIRES_IN}
+
+
+@pytest.mark.parametrize(
+    "deviation",
+    [
+        Deviation.ACCEPT_MISSING_DEFINITION_KEY,
+        Deviation.ACCEPT_LONG_MESSAGE_KEY,
+        Deviation.SERVER_ERROR_ON_MALFORMED_JSON,
+        Deviation.STATUS_NEVER_FOUND,
+        Deviation.STATUS_WRONG_KEY,
+        Deviation.TRIM_MESSAGE_KEY,
+        Deviation.TOKEN_WITHOUT_EXPIRES_IN,
+    ],
+    ids=lambda d: d.cli_name,
+)
+def test_new_deviations_are_accepted_by_their_cli_names(deviation: Deviation) -> None:
+    """Each new deviation is a --deviation choice."""
+    assert config_from(_parse("--deviation", deviation.cli_name)).deviations == {deviation}
+
+
+def test_unknown_async_rule_is_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
+    """--async-rule takes only the deferrable rule ids."""
+    with pytest.raises(SystemExit) as exited:
+        _parse("--async-rule", "malformed-json")
+    assert exited.value.code == 2
+    assert "invalid choice: 'malformed-json'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["42", "600", "-1"])
+def test_send_answer_that_is_no_http_status_is_a_usage_error(value: str) -> None:
+    """--send-answer is validated by Faults: a UsageError (exit 2) before anything listens."""
+    with pytest.raises(UsageError, match="send_answer"):
+        config_from(_parse("--send-answer", value))
+
+
+def test_negative_status_visible_after_is_a_usage_error() -> None:
+    """--status-visible-after must be zero or more."""
+    with pytest.raises(UsageError, match="status_visible_after"):
+        config_from(_parse("--status-visible-after", "-1"))
 
 
 def test_help_lists_defaults_and_deviations(capsys: pytest.CaptureFixture[str]) -> None:
@@ -189,7 +253,10 @@ def test_help_lists_defaults_and_deviations(capsys: pytest.CaptureFixture[str]) 
     assert "(default: 8080)" in text
     assert "(default: sms-contract-client)" in text
     for deviation in Deviation:
-        assert deviation.cli_name in text
+        assert f"  {deviation.cli_name:<30} breaks: {deviation.claim}" in text
+    for flag in ("--send-answer STATUS", "--status-visible-after SECONDS", "--async-rule RULE"):
+        assert flag in text
+    assert "(repeatable; one of: contact-key-missing, definition-" in " ".join(text.split())
 
 
 @pytest.mark.loopback
@@ -201,3 +268,64 @@ def test_banner_hides_a_secret_that_is_not_the_default() -> None:
     assert serve_command(args, out=out, stop=stop) == 0
     assert "s3cr3t-value" not in out.getvalue()
     assert "<the value given to --client-secret>" in out.getvalue()
+
+
+@pytest.mark.loopback
+def test_banner_names_the_new_behaviours_when_set() -> None:
+    """The banner says when every send is answered alike, rules are deferred, status lags."""
+    out, stop = io.StringIO(), threading.Event()
+    args = _parse(
+        "--port",
+        "0",
+        "--send-answer",
+        "500",
+        "--async-rule",
+        "to-invalid",
+        "--status-visible-after",
+        "3",
+    )
+    stop.set()
+    assert serve_command(args, out=out, stop=stop) == 0
+    banner = out.getvalue()
+    assert "  EVERY SEND:     accepted, answered 500\n" in banner
+    assert "  ASYNC RULES:    to-invalid\n" in banner
+    assert "  STATUS AFTER:   3 s\n" in banner
+
+
+@pytest.mark.loopback
+def test_served_send_answer_is_what_a_client_sees() -> None:
+    """`serve --send-answer 201` over a socket: 201 to a send, and the banner's URL works."""
+    out, stop, result = io.StringIO(), threading.Event(), []
+    args = _parse("--port", "0", "--send-answer", "201")
+    thread = threading.Thread(
+        target=lambda: result.append(serve_command(args, out=out, stop=stop)), daemon=True
+    )
+    thread.start()
+    url = _wait_for_line(out, "sms-contract simulator listening on ").rsplit(" ", 1)[1]
+    transport = HttpTransport()
+    try:
+        token = transport.send(
+            HttpRequest(
+                "POST",
+                url + "/v2/token",
+                {"Content-Type": "application/json"},
+                json.dumps(TOKEN_REQUEST).encode(),
+            ),
+            Timeouts(1, 5),
+        ).json()["access_token"]
+        response = transport.send(
+            HttpRequest(
+                "POST",
+                url + "/messaging/v1/sms/messages/served",
+                {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+                b"{}",
+            ),
+            Timeouts(1, 5),
+        )
+    finally:
+        transport.close()
+        stop.set()
+        thread.join(timeout=5)
+    assert response.status == 201
+    assert response.json()["responses"] == [{"messageKey": "served"}]
+    assert result == [0]

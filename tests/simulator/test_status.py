@@ -132,3 +132,113 @@ def test_not_sent_list_refuses_bad_queries(api: Api, query: str, errorcode: int)
     """type is required and only notSent; paging values are non-negative integers."""
     response = api.call("GET", MESSAGES + query)
     assert (response.status, response.json()["errorcode"]) == (400, errorcode)
+
+
+def test_status_visible_after_hides_a_send_until_its_time(make_api, clock: ManualClock) -> None:
+    """Until status_visible_after has passed, an accepted key reads like a never-sent one."""
+    api, simulator = make_api(status_visible_after=5.0)
+    assert api.send("lagging").status == 202
+    early, unknown = api.status("lagging"), api.status("never-sent")
+    assert (early.status, early.json()) == (404, unknown.json())
+    assert early.json()["errorcode"] == 30003
+    clock.advance(4.999)
+    assert api.status("lagging").status == 404
+    clock.advance(0.001)
+    found = api.status("lagging")
+    assert (found.status, found.json()["info"]["messageKey"]) == (200, "lagging")
+    assert simulator.counters.accepted_sends == 1
+
+
+def test_status_visible_after_does_not_delay_the_not_sent_list(make_api) -> None:
+    """The not-sent list shows an event at once; only GET status lags."""
+    api, _ = make_api(status_visible_after=60.0)
+    api.send("ns-lag", payload(recipient=recipient(to="15555550100")))
+    assert api.status("ns-lag").status == 404
+    listed = api.call("GET", MESSAGES + "?type=notSent").json()
+    assert [m["info"]["messageKey"] for m in listed["messages"]] == ["ns-lag"]
+
+
+ASYNC_CASES = [
+    # rule, payload, subscriber code and message when deferred, errorcode when not
+    (
+        "to-invalid",
+        payload(recipient=recipient(to="12")),
+        129,
+        "PhoneNumberValidationFailed",
+        109121,
+    ),
+    (
+        "contact-key-missing",
+        payload(recipient=recipient(contactKey=None)),
+        8,
+        "MissingSubscriberID",
+        109105,
+    ),
+    (
+        "definition-key-unknown",
+        payload(definitionKey="no-such-definition"),
+        15,
+        "UnspecifiedError",
+        109111,
+    ),
+]
+ASYNC_IDS = [case[0] for case in ASYNC_CASES]
+
+
+@pytest.mark.parametrize(("rule", "body", "code", "reason", "sync"), ASYNC_CASES, ids=ASYNC_IDS)
+def test_async_rule_is_accepted_then_not_sent(
+    make_api, rule: str, body: dict[str, object], code: int, reason: str, sync: int
+) -> None:
+    """A deferred rule: 202 with the acceptance body, counted, then SMSNotSent and listed."""
+    api, simulator = make_api(async_rules=frozenset({rule}))
+    response = api.send("deferred", body)
+    answer = response.json()
+    assert response.status == 202
+    assert (answer["errorcode"], answer["responses"]) == (0, [{"messageKey": "deferred"}])
+    counters = simulator.counters
+    assert (counters.accepted_sends, counters.rejected_sends) == (1, 0)
+    status = api.status("deferred").json()
+    assert status["eventCategoryType"] == "TransactionalSendEvents.SMSNotSent"
+    assert (status["info"]["statusCode"], status["info"]["statusMessage"]) == (code, reason)
+    listed = api.call("GET", MESSAGES + "?type=notSent").json()
+    assert [(m["statusCode"], m["statusMessage"]) for m in listed["messages"]] == [(code, reason)]
+    assert listed["messages"][0]["info"]["messageKey"] == "deferred"
+
+
+@pytest.mark.parametrize(("rule", "body", "code", "reason", "sync"), ASYNC_CASES, ids=ASYNC_IDS)
+def test_without_async_rules_the_same_send_is_rejected_at_once(
+    api: Api, rule: str, body: dict[str, object], code: int, reason: str, sync: int
+) -> None:
+    """The default stays synchronous: each of those payloads is a 400, nothing stored."""
+    response = api.send("sync", body)
+    assert (response.status, response.json()["errorcode"]) == (400, sync)
+    assert api.status("sync").status == 404
+
+
+def test_a_rule_not_deferred_still_rejects_after_a_deferred_one(make_api) -> None:
+    """Deferring definition-key-unknown does not defer a later broken rule (to missing)."""
+    api, simulator = make_api(async_rules=frozenset({"definition-key-unknown"}))
+    body = payload(definitionKey="no-such-definition", recipient=recipient(to=None))
+    response = api.send("still-rejected", body)
+    assert (response.status, response.json()["errorcode"]) == (400, 109106)
+    assert (simulator.counters.accepted_sends, simulator.counters.rejected_sends) == (0, 1)
+
+
+def test_the_first_deferred_rule_broken_gives_the_status_code(make_api) -> None:
+    """to-invalid comes before contact-key-missing: a send breaking both ends as 129."""
+    api, _ = make_api(async_rules=frozenset({"to-invalid", "contact-key-missing"}))
+    body = payload(recipient=recipient(to="12", contactKey=""))
+    assert api.send("both", body).status == 202
+    assert api.status("both").json()["info"]["statusCode"] == 129
+
+
+def test_deferred_failure_on_an_inactive_definition_is_not_queued(make_api) -> None:
+    """A send failing a deferred rule is SMSNotSent at once, even to an inactive definition."""
+    api, _ = make_api(async_rules=frozenset({"to-invalid"}))
+    api.send("inactive", payload(definitionKey="reminder-inactive", recipient=recipient(to="1")))
+    body = api.status("inactive").json()
+    assert body["eventCategoryType"] == "TransactionalSendEvents.SMSNotSent"
+    assert (
+        api.call("GET", "/messaging/v1/sms/definitions/reminder-inactive/queue").json()["count"]
+        == 0
+    )

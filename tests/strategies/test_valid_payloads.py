@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sms_contract.spec.rules import looks_deliverable
 from sms_contract.strategies.cases import SendCase
-from sms_contract.strategies.keys import message_key_classes, message_keys
+from sms_contract.strategies.keys import FIXED_KEYS, message_key_classes, message_keys
 from sms_contract.strategies.recipients import attributes, contact_keys, phone_numbers
 from sms_contract.strategies.sampling import draw
 from sms_contract.strategies.valid import valid_send_payloads
@@ -80,28 +80,33 @@ def test_message_keys_rejects_a_non_bool_flag():
         message_keys("yes")  # type: ignore[arg-type]
 
 
-def test_message_key_classes_without_token_are_fixed_representatives():
-    """Every character class the echo check needs has its documented representative."""
-    assert message_key_classes() == {
-        "ascii": "sms-contract-ascii",
-        "reserved": "a/b%c?d#e+f%2Fg",
-        "space": "key with spaces",
-        "latin-1": "clé-ñ-ü",
-        "cjk": "消息键",
-        "emoji": "key-🙂",
+def test_message_key_classes_cover_every_boundary_the_echo_check_needs():
+    """/ % + and a space, the whole keys . and .., leading and trailing white space,
+    non-ASCII with an astral emoji, and exactly 100 characters: always, on every run."""
+    classes = message_key_classes()
+    assert classes == {
+        "reserved": "a/b%c?d#e+f %2Fg",
+        "dot": ".",
+        "dot-dot": "..",
+        "edges-non-ascii": " clé-消息-🙂 ",
         "max-length": "sms-contract-max-" + "k" * 83,
-        "one-char": "k",
     }
+    keys = "".join(classes.values())
+    assert all(char in keys for char in "/%+ ")
+    assert any(ord(char) > 0xFFFF for char in keys)
+    assert classes["edges-non-ascii"] != classes["edges-non-ascii"].strip()
 
 
 def test_message_key_classes_embed_the_token_and_keep_the_length_limits():
-    """A token makes every key run-specific; max-length stays 100, one-char stays 1."""
+    """A token makes every key that can hold one run-specific; max-length stays 100 code
+    points and 100 UTF-16 units; . and .. stay whole (they are FIXED_KEYS)."""
     classes = message_key_classes("run-42")
-    multi = [name for name, key in classes.items() if name != "one-char"]
+    multi = [name for name, key in classes.items() if key not in FIXED_KEYS]
     assert [name for name in multi if "run-42" not in classes[name]] == []
     assert (len(classes["max-length"]), _utf16_units(classes["max-length"])) == (100, 100)
-    assert len(classes["one-char"]) == 1
-    assert classes["one-char"] != message_key_classes("run-43")["one-char"]
+    assert (classes["dot"], classes["dot-dot"]) == (".", "..")
+    assert classes["edges-non-ascii"].startswith(" ")
+    assert classes["edges-non-ascii"].endswith(" ")
 
 
 @pytest.mark.parametrize("token", ["has space", "x" * 41, "é"])
