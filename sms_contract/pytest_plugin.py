@@ -15,6 +15,7 @@ import pytest
 
 from sms_contract.errors import ContractViolation, SmsContractError
 from sms_contract.outcomes import CheckOutcome, RunOutcome, Verdict
+from sms_contract.reporting.presentation import not_judged_lines
 from sms_contract.run.planning import select_checks
 from sms_contract.run.session import RunInputs, prepare_run
 from sms_contract.run.targets import TargetKind, TargetSettings
@@ -34,6 +35,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sms-definition-key", help="send definition key")
     group.addoption("--sms-to", action="append", default=[], help="allow-listed recipient")
     group.addoption("--sms-max-sends", type=int, help="most accepted sends (live default 10)")
+    group.addoption("--sms-max-requests", type=int, help="most requests (live default 200)")
+    group.addoption(
+        "--sms-max-time", type=float, help="seconds before nothing more is sent (live default 600)"
+    )
+    group.addoption(
+        "--sms-status-wait", type=float, help="seconds a status read waits (default 30)"
+    )
+    group.addoption(
+        "--sms-allow-incomplete",
+        action="store_true",
+        help="a check that could not be judged is skipped with the reason instead of failing",
+    )
     group.addoption("--sms-seed", type=int, help="seed (default: random, printed)")
     group.addoption("--sms-examples", type=int, default=5, help="generated examples per check")
     group.addoption("--sms-check", action="append", default=[], help="only this check id")
@@ -45,6 +58,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="this check's 'observed' counts as a failure (repeatable)",
     )
     group.addoption("--sms-report-dir", type=Path, help="also write the reports here")
+
+
+class Incomplete(Exception):
+    """The check ran but could not judge all it planned (the budget, throttling, the
+    deadline, the transport): not a pass."""
 
 
 class CheckItem(pytest.Item):
@@ -67,9 +85,16 @@ class CheckItem(pytest.Item):
         )
         if failing:
             raise ContractViolation(_describe(result, outcome.seed))
+        if not result.complete:
+            # Never a silent pass: a claim that could not be judged fails its item, unless the
+            # user cut the budget on purpose (--sms-allow-incomplete).
+            message = f"INCOMPLETE {result.check_id}: " + "; ".join(not_judged_lines(result))
+            if outcome.allow_incomplete:
+                pytest.skip(message)
+            raise Incomplete(message)
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, ContractViolation | SmsContractError):
+        if isinstance(excinfo.value, ContractViolation | SmsContractError | Incomplete):
             return str(excinfo.value)
         return str(super().repr_failure(excinfo))
 
@@ -115,6 +140,7 @@ def _run(config: pytest.Config) -> RunOutcome:
         definition_key=config.getoption("--sms-definition-key"),
         allow_list=tuple(config.getoption("--sms-to")),
         max_sends=config.getoption("--sms-max-sends"),
+        max_requests=config.getoption("--sms-max-requests"),
     )
     prepared = prepare_run(
         RunInputs(
@@ -124,6 +150,9 @@ def _run(config: pytest.Config) -> RunOutcome:
             check_ids=tuple(config.getoption("--sms-check")),
             strict=config.getoption("--sms-strict"),
             strict_checks=tuple(config.getoption("--sms-strict-check")),
+            max_time=config.getoption("--sms-max-time"),
+            status_wait=config.getoption("--sms-status-wait"),
+            allow_incomplete=config.getoption("--sms-allow-incomplete"),
         )
     )
     with prepared.open() as opened:

@@ -81,3 +81,18 @@ def test_live_without_recipients_is_a_clear_error(pytester):
     )
     result.assert_outcomes(failed=1)
     assert "--target live needs --to NUMBER" in result.stdout.str()
+
+
+def test_a_check_that_could_not_be_judged_fails_its_item_unless_allowed(pytester):
+    """A budget of one send: SEND-ECHO-KEY is incomplete, so its item fails, saying why;
+    with --sms-allow-incomplete it is skipped with the same reason instead."""
+    args = ("--sms-target=mock", "--sms-check=SEND-ECHO-KEY", "--sms-max-sends=1", "--sms-seed=3")
+    strict = pytester.runpytest_inprocess(*args, "-q")
+    strict.assert_outcomes(failed=1)
+    assert any(
+        "INCOMPLETE SEND-ECHO-KEY: budget: the budget of 1 accepted sends is spent" in line
+        for line in strict.outlines
+    )
+    allowed = pytester.runpytest_inprocess(*args, "--sms-allow-incomplete", "-q", "-rs")
+    allowed.assert_outcomes(skipped=1)
+    assert any("INCOMPLETE SEND-ECHO-KEY: budget:" in line for line in allowed.outlines)

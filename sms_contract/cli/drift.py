@@ -82,7 +82,14 @@ def drift(args: argparse.Namespace) -> int:
     cassettes = load_recordings(args.cassette_dir)
     settings = replace(settings_from(args), cassette_dir=None)
     print(f"drift: the recordings in {args.cassette_dir} against a fresh {settings.kind} run")
-    again = rerun(cassettes, settings, check_ids=tuple(args.check), progress=_progress)
+    again = rerun(
+        cassettes,
+        settings,
+        check_ids=tuple(args.check),
+        progress=_progress,
+        max_time=args.max_time,
+        status_wait=args.status_wait,
+    )
     report = compare_runs(
         again.recorded,
         again.fresh.interactions,

@@ -1,8 +1,8 @@
 """The ``sms-contract`` command: parse arguments, hand over to a subcommand, map errors to exit
 codes. Printing is the CLI's alone: only this package (``sms_contract.cli``) prints.
 
-Exit codes: 0 every claim holds; 1 at least one violation; 2 usage or configuration error;
-3 target unreachable or harness failure.
+Exit codes: 0 every selected claim judged and holds; 1 at least one violation; 2 usage or
+configuration error; 3 target unreachable or harness failure; 4 incomplete.
 """
 
 from __future__ import annotations
@@ -24,10 +24,12 @@ Messaging SMS API (POST /messaging/v1/sms/messages/{messageKey} and its neighbou
 
 EPILOG = """\
 exit codes:
-  0  every checked claim holds
+  0  every selected claim was judged and holds
   1  at least one documented claim was violated
   2  usage or configuration error (the message says what to fix)
-  3  target unreachable, or the harness itself failed
+  3  target unreachable (or a TLS or name-resolution error), or the harness itself failed
+  4  INCOMPLETE: not every selected claim could be judged (budget, throttling, --max-time,
+     transport); 'run --allow-incomplete' makes it 0 unless nothing was judged
 
 Run 'sms-contract COMMAND --help' for the options of one command.
 """

@@ -95,6 +95,8 @@ def record(args: argparse.Namespace) -> int:
             seed=args.seed,
             examples=args.examples,
             check_ids=recordable_checks(args.check),
+            max_time=args.max_time,
+            status_wait=args.status_wait,
         )
     )
     print(f"sms-contract: recording with seed {prepared.options.seed}", flush=True)

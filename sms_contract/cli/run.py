@@ -12,7 +12,7 @@ from sms_contract.cli.options import add_target_arguments, positive, settings_fr
 from sms_contract.outcomes import CheckOutcome, Finding, Result, RunOutcome, Spending, Verdict
 from sms_contract.recordings.cassettes import load_recordings, recorded_run
 from sms_contract.reporting import write_reports
-from sms_contract.reporting.presentation import not_judged_lines
+from sms_contract.reporting.presentation import not_judged_reasons, not_judged_summary
 from sms_contract.run.planning import Allocation, PlannedCheck, allocate
 from sms_contract.run.session import DEFAULT_EXAMPLES, RunInputs, prepare_run
 from sms_contract.run.targets import TargetKind
@@ -248,11 +248,7 @@ def _print_summary(result: RunOutcome, paths: dict[str, Path]) -> None:
         f"requests ({spent.token_requests} for tokens), {spent.throttled} throttled (429, "
         "honoured)"
     )
-    if result.incomplete:
-        print(f"not judged ({len(result.incomplete)} checks):")
-    for check in result.incomplete:
-        for line in not_judged_lines(check):
-            print(f"  {check.check_id}: {line}")
+    _print_not_judged(result)
     for check in result.checks:
         if check.verdict is Verdict.SKIPPED:
             print(f"skipped: {check.check_id}: {check.skip_reason}")
@@ -271,3 +267,19 @@ def _result_line(result: RunOutcome) -> str:
         allowed = " (allowed by --allow-incomplete)" if result.allow_incomplete else ""
         return f"INCOMPLETE: {len(result.incomplete)} checks not fully judged{allowed}"
     return "OK"
+
+
+def _print_not_judged(result: RunOutcome) -> None:
+    """Each incomplete check with how much was not judged, then each reason once, numbered."""
+    if not result.incomplete:
+        return
+    reasons: dict[str, int] = {}
+    print(f"not judged ({len(result.incomplete)} checks):")
+    for check in result.incomplete:
+        numbers = []
+        for group in not_judged_reasons(check):
+            numbers.append(reasons.setdefault(group.reason, len(reasons) + 1))
+        marks = ", ".join(f"[{n}]" for n in numbers)
+        print(f"  {check.check_id:<37} {not_judged_summary(check)}: {marks}")
+    for reason, number in reasons.items():
+        print(f"  [{number}] {reason}")

@@ -141,6 +141,8 @@ def rerun(
     *,
     check_ids: Sequence[str] = (),
     progress: Progress | None = None,
+    max_time: float | None = None,
+    status_wait: float | None = None,
 ) -> Rerun:
     """Plan the recorded cases again (``prepare_run`` with the cassettes' provenance: their
     seed, examples and definition key, and on the mock their nonce, so its requests are the
@@ -155,7 +157,15 @@ def rerun(
     wanted = tuple(c for c in recordable_checks(check_ids) if c in in_cassettes)
     if not wanted:
         raise UsageError("no recorded interaction of the selected checks in the cassettes")
-    prepared = prepare_run(RunInputs(settings, check_ids=wanted, recorded=recorded_with))
+    prepared = prepare_run(
+        RunInputs(
+            settings,
+            check_ids=wanted,
+            recorded=recorded_with,
+            max_time=max_time,
+            status_wait=status_wait,
+        )
+    )
     with prepared.open() as run:
         fresh = record_run(run, progress=progress)
     # The selected checks' recorded cases, and the cases that own the shared sends they read.

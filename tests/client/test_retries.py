@@ -143,6 +143,20 @@ class TestServerErrors:
         assert clock.sleeps == []
         assert len(rest_requests(transport)) == 1
 
+    def test_a_5xx_is_retried_at_most_server_error_attempts_minus_one_times(
+        self, make_client, clock
+    ):
+        """A conformance run's policy: a 5xx once more after 0.5 s, then the 5xx is the answer
+        (a deterministic 5xx is a finding, not something to wait out); a 429 still gets its
+        retries."""
+        policy = RetryPolicy(server_error_attempts=2, server_error_backoff=0.5)
+        client, transport = make_client(
+            lambda request: json_response(500, {}), config=credentials(retry=policy)
+        )
+        assert client.request("POST", "/messaging/v1/sms/messages/k1", json=PAYLOAD).status == 500
+        assert clock.sleeps == [0.5]
+        assert len(rest_requests(transport)) == 2
+
 
 class TestConnectionErrors:
     def test_a_refused_connection_is_retried(self, make_client, clock):
@@ -152,6 +166,15 @@ class TestConnectionErrors:
         assert isinstance(result, Accepted)
         assert result.on_earlier_attempt is False
         assert clock.sleeps == [2.0]
+
+    @pytest.mark.parametrize("what", ["TLS handshake failed", "the host name does not resolve"])
+    def test_a_permanent_connection_error_is_never_retried(self, make_client, clock, what):
+        """TLS and name-resolution errors cannot pass by themselves: raised at once."""
+        client, transport = make_client(script([TransportError(what, permanent=True)]))
+        with pytest.raises(TransportError, match=what):
+            client.send_to_one(PAYLOAD)
+        assert clock.sleeps == []
+        assert len(rest_requests(transport)) == 1
 
     def test_connection_errors_are_bounded(self, make_client):
         """The last TransportError propagates after max_attempts."""

@@ -453,3 +453,18 @@ def test_a_fault_of_the_harness_itself_exits_3_not_2() -> None:
             Runner(clockless, run_options).run(planned)
     assert caught.value.exit_code == 3
     assert not isinstance(caught.value, UsageError)
+
+
+def test_a_retry_after_that_would_pass_the_deadline_ends_the_run_incomplete() -> None:
+    """Retry-After is honoured within the deadline: a wait that would pass --max-time is not
+    waited; nothing more is sent, and the run ends INCOMPLETE with 'deadline' reasons."""
+    result = run_mock(
+        options("SEND-EXAMPLE", "SEND-ECHO-KEY", max_time=10.0),
+        simulator=SimulatorConfig(faults=Faults(rate_limit_every=1, retry_after=30)),
+    )
+    assert result.stopped is not None
+    assert result.stopped.startswith("deadline: waiting 30 s (Retry-After or backoff) would pass")
+    reasons = {n.reason.split(":")[0] for check in result.checks for n in check.not_judged}
+    assert reasons == {"deadline"}
+    assert result.spending.requests == 2  # the token, and the first (throttled) send
+    assert (result.result, result.exit_code) == (Result.INCOMPLETE, 4)

@@ -75,3 +75,35 @@ def test_wsgi_app_dropping_the_connection_is_a_lost_response():
 
     with pytest.raises(ResponseLost, match="connection dropped"):
         WsgiTransport(app).send(HttpRequest("POST", "https://x.invalid/p", {}, b""), Timeouts())
+
+
+def test_tls_and_name_resolution_failures_are_permanent_transport_errors():
+    """A certificate problem or a host name that does not resolve cannot pass by itself:
+    the TransportError says so (permanent), so that nothing retries it; a refused connection
+    is not permanent."""
+    import requests
+    import responses
+    import urllib3.exceptions
+
+    unresolved = urllib3.exceptions.NameResolutionError("h.invalid", None, OSError("no host"))
+    answers = {
+        "https://tls.example/x": requests.exceptions.SSLError("certificate verify failed"),
+        "https://dns.example/x": requests.exceptions.ConnectionError(unresolved),
+        "https://refused.example/x": requests.exceptions.ConnectionError(
+            urllib3.exceptions.NewConnectionError(None, "refused")  # type: ignore[arg-type]
+        ),
+    }
+    found = {}
+    with responses.RequestsMock() as mock:
+        for url, error in answers.items():
+            mock.add(responses.GET, url, body=error)
+        transport = HttpTransport(requests.Session())
+        for url in answers:
+            with pytest.raises(TransportError) as caught:
+                transport.send(HttpRequest("GET", url), Timeouts())
+            found[url] = (caught.value.permanent, isinstance(caught.value, ResponseLost))
+    assert found == {
+        "https://tls.example/x": (True, False),
+        "https://dns.example/x": (True, False),
+        "https://refused.example/x": (False, False),
+    }
