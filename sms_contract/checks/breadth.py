@@ -31,6 +31,7 @@ from sms_contract.checks.model import (
     Step,
 )
 from sms_contract.checks.oracle import spec_violations
+from sms_contract.client.results import errorcode_in
 from sms_contract.exchange import JSON_MEDIA_TYPE, Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import REQUEST_TOKEN, SEND_OPERATIONS
@@ -165,7 +166,7 @@ def _judge(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
         )
     if 200 <= status < 300 and step.expect is Expect.ANY:
         breaks = spec_violations(spec, step)
-        accepted = not (isinstance(body, Mapping) and body.get("errorcode") not in (None, 0))
+        accepted = not (isinstance(body, Mapping) and errorcode_in(body) not in (None, 0))
         if breaks and accepted:
             yield Judgement(
                 Verdict.FAIL,

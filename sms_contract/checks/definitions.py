@@ -21,7 +21,7 @@ from sms_contract.checks.model import (
     PlanContext,
     Step,
 )
-from sms_contract.checks.reading import as_int
+from sms_contract.client.results import errorcode_in, raw_errorcode
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import DEFINITIONS_PATH
@@ -118,11 +118,11 @@ def _judge(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
                 exchange_index=index,
             )
     refused = _body(exchanges[2])
-    if _status(exchanges[2]) == 400 and as_int(refused.get("errorcode")) != QUEUE_NOT_INACTIVE:
+    if _status(exchanges[2]) == 400 and errorcode_in(refused) != QUEUE_NOT_INACTIVE:
         yield Judgement(
             Verdict.FAIL,
             f"the queue purge of an active definition was refused with errorcode "
-            f"{refused.get('errorcode')!r}, documented {QUEUE_NOT_INACTIVE}",
+            f"{raw_errorcode(refused)!r}, documented {QUEUE_NOT_INACTIVE}",
             exchange_index=2,
         )
     status = _body(exchanges[3]).get("status")

@@ -22,7 +22,12 @@ from enum import StrEnum
 from typing import Any
 
 from sms_contract.checks.model import Auth, Expect, Judgement, Step
-from sms_contract.client.results import Accepted, errorcode_of, parse_send_response
+from sms_contract.client.results import (
+    Accepted,
+    errorcode_of,
+    parse_send_response,
+    raw_errorcode,
+)
 from sms_contract.exchange import Exchange, HttpResponse
 from sms_contract.outcomes import Verdict
 from sms_contract.spec.endpoints import SEND_OPERATIONS
@@ -85,11 +90,6 @@ def _items(body: Any) -> list[Mapping[str, Any]]:
     return []
 
 
-def _item_code(item: Mapping[str, Any]) -> Any:
-    # SDKOAS spells it errorCode, every example errorcode ([CONFLICT]): read both.
-    return item.get("errorcode", item.get("errorCode"))
-
-
 def read_send(exchange: Exchange, *, key_known: bool = False) -> SendAnswer:
     """What a send's final answer was. ``key_known``: the key had been sent before in this run
     (a deliberate reuse), so a 109110 after a lost attempt is the expected rejection and says
@@ -99,8 +99,8 @@ def read_send(exchange: Exchange, *, key_known: bool = False) -> SendAnswer:
         return SendAnswer(Answer.LOST, None, None, (), (), None)
     body = response.json_or_none()
     items = _items(body)
-    top = body.get("errorcode") if isinstance(body, Mapping) else None
-    item_codes = tuple(_item_code(item) for item in items)
+    top = raw_errorcode(body) if isinstance(body, Mapping) else None
+    item_codes = tuple(raw_errorcode(item) for item in items)
     keys = tuple(
         item.get("messageKey") if isinstance(item.get("messageKey"), str) else None
         for item in items

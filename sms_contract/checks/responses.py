@@ -27,6 +27,7 @@ from sms_contract.checks.model import (
 )
 from sms_contract.checks.reading import Answer, as_int, off_form, read_send
 from sms_contract.checks.shared import example_body, example_send
+from sms_contract.client.results import raw_errorcode
 from sms_contract.exchange import JSON_MEDIA_TYPE, Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import (
@@ -396,7 +397,7 @@ def _errorcode(exchange: Exchange, step: Step) -> list[Judgement] | None:
     if response.status in (415, 429) or not 400 <= response.status < 500:
         return None  # 415 has no documented custom code; 429 is never judged
     body = response.json_or_none()
-    code = body.get("errorcode") if isinstance(body, Mapping) else None
+    code = raw_errorcode(body) if isinstance(body, Mapping) else None
     if as_int(code) is None:
         return [
             Judgement(

@@ -24,6 +24,7 @@ from sms_contract.checks.model import (
 )
 from sms_contract.checks.reading import read_send
 from sms_contract.checks.shared import echo_sends, example_send
+from sms_contract.client.results import raw_errorcode
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import SEND_STATUS, message_path
@@ -184,7 +185,7 @@ def _judge_unknown(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgem
             f"a key that was never sent has a status ({body.get('eventCategoryType')!r})",
         )
     else:
-        code = body.get("errorcode") if isinstance(body, Mapping) else None
+        code = raw_errorcode(body) if isinstance(body, Mapping) else None
         yield Judgement(
             Verdict.OBSERVED,
             f"a key never sent gets HTTP {response.status}"

@@ -111,8 +111,15 @@ def errorcode_of(value: Any) -> int | None:
     return None
 
 
-def _code(item: Mapping[str, Any]) -> int | None:
-    return errorcode_of(item["errorcode"] if "errorcode" in item else item.get("errorCode"))
+def raw_errorcode(value: Mapping[str, Any]) -> Any:
+    """The errorcode member as sent: ``errorcode`` (every Salesforce example) or ``errorCode``
+    (the SDK's spec) [CONFLICT]: both are read, wherever an errorcode is."""
+    return value["errorcode"] if "errorcode" in value else value.get("errorCode")
+
+
+def errorcode_in(value: Mapping[str, Any]) -> int | None:
+    """The errorcode of a body or item, as a number (``None`` when absent or not numeric)."""
+    return errorcode_of(raw_errorcode(value))
 
 
 def _text(item: Mapping[str, Any], name: str) -> str | None:
@@ -132,9 +139,9 @@ def _items(body: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def _recipient_errors(items: Sequence[Mapping[str, Any]]) -> tuple[RecipientError, ...]:
     return tuple(
-        RecipientError(_text(item, "messageKey"), _code(item), _text(item, "message"))
+        RecipientError(_text(item, "messageKey"), errorcode_in(item), _text(item, "message"))
         for item in items
-        if _code(item)
+        if errorcode_in(item)
     )
 
 
@@ -152,7 +159,7 @@ def parse_send_response(
     """The result of a single-recipient send. Raises ``ApiError`` for a 1xx, 3xx or 5xx."""
     _check_status(response)
     body = _body(response)
-    top = _code(body)
+    top = errorcode_in(body)
     request_id = _text(body, "requestId")
     errors = _recipient_errors(_items(body)) if response.status < 300 else ()
     if response.status < 300 and not top and not errors:
@@ -187,7 +194,7 @@ def parse_batch_response(
     """
     _check_status(response)
     body = _body(response)
-    top = _code(body)
+    top = errorcode_in(body)
     common: dict[str, Any] = {
         "status": response.status,
         "request_id": _text(body, "requestId"),
@@ -222,7 +229,7 @@ def parse_batch_response(
         key
         for item in items
         if (key := _text(item, "messageKey")) is not None
-        and (not _code(item) or any(e.message_key == key for e in earlier))
+        and (not errorcode_in(item) or any(e.message_key == key for e in earlier))
     )
     failed = bool(errors) or (bool(top) and not earlier)
     return BatchResult(

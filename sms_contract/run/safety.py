@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
+from sms_contract.client.results import errorcode_in
 from sms_contract.errors import SmsContractError, UnsafeTargetError
 from sms_contract.exchange import Exchange, HttpRequest, HttpResponse
 from sms_contract.outcomes import Spending
@@ -64,16 +65,6 @@ def recipient_count(request: HttpRequest) -> int:
     return max(len(items), 1) if isinstance(items, list) else 1
 
 
-def _code(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
-    return None
-
-
 def charge(request: HttpRequest, response: HttpResponse | None) -> tuple[int, bool]:
     """(messages the target may have accepted, whether the answer is a documented rejection
     of the content that is not 109110) for one answer to a send."""
@@ -82,7 +73,7 @@ def charge(request: HttpRequest, response: HttpResponse | None) -> tuple[int, bo
     status = response.status
     if 400 <= status < 500:
         body = response.json_or_none()
-        code = _code(body.get("errorcode")) if isinstance(body, Mapping) else None
+        code = errorcode_in(body) if isinstance(body, Mapping) else None
         return 0, status not in _NO_ANSWER and code != DUPLICATE_MESSAGE_KEY
     if status != 202:
         return recipient_count(request), False
@@ -90,14 +81,11 @@ def charge(request: HttpRequest, response: HttpResponse | None) -> tuple[int, bo
     if not isinstance(body, Mapping):
         return recipient_count(request), False
     items = body.get("responses")
-    top = _code(body.get("errorcode"))
+    top = errorcode_in(body)
     if not isinstance(items, list) or not items:
         rejected = top not in (None, 0)
         return (0, top != DUPLICATE_MESSAGE_KEY) if rejected else (recipient_count(request), False)
-    codes = [
-        _code(item.get("errorcode", item.get("errorCode"))) if isinstance(item, Mapping) else None
-        for item in items
-    ]
+    codes = [errorcode_in(item) if isinstance(item, Mapping) else None for item in items]
     accepted = sum(1 for code in codes if code in (None, 0))
     definitive = accepted == 0 and DUPLICATE_MESSAGE_KEY not in codes
     return accepted, definitive

@@ -142,3 +142,10 @@ def test_documented_forms_are_left_to_each_check(step, status):
     """Acceptance, a documented rejection, a 401 without a token, a 5xx: no off-form verdict."""
     body = {"requestId": "r", "errorcode": 0, "responses": [{"messageKey": "k"}]}
     assert off_form(step, _response(status, body)) is None
+
+
+def test_an_error_body_spelling_errorCode_is_read_as_the_sdk_spec_writes_it():
+    """[CONFLICT] errorcode vs errorCode: both readings are read, in an error body too."""
+    read = read_send(_response(400, {"message": "m", "errorCode": 109106}))
+    assert read.answer is Answer.REJECTED_HTTP
+    assert read.has_errorcode(109106)
