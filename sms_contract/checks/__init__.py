@@ -6,17 +6,31 @@ they look at; ``CATALOGUE`` is the one registry the runner, the CLI and the pyte
 
 from __future__ import annotations
 
-from sms_contract.checks import auth, breadth, definitions, responses, send, status, validation
+from sms_contract.checks import (
+    auth,
+    batch,
+    breadth,
+    content,
+    definitions,
+    not_sent,
+    responses,
+    send,
+    status,
+    validation,
+)
 from sms_contract.checks.model import Check
 
 CATALOGUE: dict[str, Check] = {
     check.id: check
     for check in (
         *send.CHECKS,
+        *content.CHECKS,
+        *batch.CHECKS,
         *validation.CHECKS,
         *responses.CHECKS,
         *auth.CHECKS,
         *status.CHECKS,
+        *not_sent.CHECKS,
         *definitions.CHECKS,
         *breadth.CHECKS,
     )

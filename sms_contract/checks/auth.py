@@ -8,6 +8,7 @@ one judged, not an extra request."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 
 from sms_contract.checks.generated import valid_send
 from sms_contract.checks.model import (
@@ -20,9 +21,11 @@ from sms_contract.checks.model import (
     PlanContext,
     Planner,
     Step,
+    When,
     send_step,
 )
 from sms_contract.checks.reading import Answer, off_form, read_send
+from sms_contract.checks.shared import example_body
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import REQUEST_TOKEN, TOKEN_PATH
@@ -31,6 +34,13 @@ from sms_contract.spec.rules import ERROR_HANDLING
 TOKEN_PAGE = (
     "https://developer.salesforce.com/docs/marketing/marketing-cloud/guide/access-token-s2s.html"
 )
+SCOPES_PAGE = (
+    "https://developer.salesforce.com/docs/marketing/marketing-cloud/guide/"
+    "rest-permissions-and-scopes.html"
+)
+NARROW_SCOPE = "sms_read"
+"""The scope the 403 check asks a token for: SMS permission to read, not to send."""
+SEND_SCOPE = "sms_send"
 ACCESS_TOKEN_MAX_LENGTH = 512
 
 
@@ -229,4 +239,91 @@ TOKEN_BAD_SECRET = Check(
     operations=frozenset({REQUEST_TOKEN}),
 )
 
-CHECKS = (AUTH_NO_TOKEN, AUTH_BAD_TOKEN, AUTH_EXPIRED_TOKEN, TOKEN_CONTRACT, TOKEN_BAD_SECRET)
+
+# --- AUTH-INSUFFICIENT-SCOPE ------------------------------------------------------------------
+
+
+def _plan_scope(ctx: PlanContext) -> Sequence[Case]:
+    key = ctx.key("sms-contract-narrow-scope", "scope")
+    send = replace(
+        send_step(key, example_body(ctx), Expect.FORBIDDEN, auth=Auth.SCOPED),
+        when=When.SCOPE_NARROWED,
+    )
+    return [
+        Case(
+            "AUTH-INSUFFICIENT-SCOPE#1",
+            "AUTH-INSUFFICIENT-SCOPE",
+            f"a token requested with scope {NARROW_SCOPE!r} (no {SEND_SCOPE}), then the "
+            "documented example sent with it",
+            (token_step(Auth.NARROW_SCOPE, Expect.ACCEPT), send),
+            requires=frozenset({Capability.CREDENTIALS, Capability.EXTRA_TOKEN}),
+        )
+    ]
+
+
+def _judge_scope(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
+    token = exchanges[0].response
+    body = token.json_or_none() if token is not None else None
+    if token is None or token.status != 200 or not isinstance(body, Mapping):
+        status = "no response" if token is None else f"HTTP {token.status}"
+        yield Judgement(
+            Verdict.INCOMPLETE,
+            f"not judged: a token request with scope {NARROW_SCOPE!r} got {status}, so no "
+            "narrower token could be tried",
+        )
+        return
+    granted = body.get("scope")
+    if len(exchanges) < 2:
+        if not isinstance(body.get("access_token"), str):
+            yield Judgement(
+                Verdict.INCOMPLETE, "not judged: the narrow-scope token response has no token"
+            )
+            return
+        yield Judgement(
+            Verdict.OBSERVED,
+            f"a token requested with scope {NARROW_SCOPE!r} was granted {granted!r}, which "
+            f"includes {SEND_SCOPE}: the claim cannot be judged, and nothing was sent with it "
+            "(the documentation does not say whether a requested scope can be widened)",
+            exchange_index=0,
+        )
+        return
+    step, exchange = case.steps[1], exchanges[1]
+    off = off_form(step, exchange)
+    if off is not None:
+        yield Judgement(off.verdict, off.message, exchange_index=1)
+        return
+    read = read_send(exchange)
+    if read.answer is Answer.FORBIDDEN:
+        return
+    harm = " and the message was queued for delivery" if read.accepted else ""
+    yield Judgement(
+        Verdict.FAIL,
+        f"a send with a token of scope {granted if isinstance(granted, str) else NARROW_SCOPE!r}"
+        f" got {read.describe()}{harm}, documented 403 (sending needs {SEND_SCOPE})",
+        exchange_index=1,
+    )
+
+
+AUTH_INSUFFICIENT_SCOPE = Check(
+    id="AUTH-INSUFFICIENT-SCOPE",
+    title="A send with a token that lacks sms_send gets 403",
+    category=Category.AUTH,
+    claim=Claim(
+        text=f"Sending needs the {SEND_SCOPE} scope: a send with a token requested for "
+        f"{NARROW_SCOPE!r} only is refused with 403 (20002 Insufficient Privileges).",
+        source=SCOPES_PAGE,
+        quote="POST /messaging/v1/sms/messages/{messageKey}: sms_send / 403 | 20002 | "
+        "Insufficient Privileges (error-handling)",
+    ),
+    plan=_plan_scope,
+    judge=_judge_scope,
+)
+
+CHECKS = (
+    AUTH_NO_TOKEN,
+    AUTH_BAD_TOKEN,
+    AUTH_EXPIRED_TOKEN,
+    TOKEN_CONTRACT,
+    TOKEN_BAD_SECRET,
+    AUTH_INSUFFICIENT_SCOPE,
+)

@@ -37,6 +37,7 @@ class Capability(StrEnum):
     TENANT_CHANGES = "tenant-changes"  # create, update or delete configuration (definitions)
     CREDENTIALS = "credentials"  # request tokens itself (needs client id and secret)
     GENERATED_SENDS = "generated-sends"  # sends with generated recipients (mock or loopback)
+    EXTRA_TOKEN = "extra-token"  # request a token of its own beside the run's one
 
 
 CAPABILITY_REASONS = {
@@ -55,6 +56,10 @@ CAPABILITY_REASONS = {
         "sends generated payloads to every operation, recipients included; runs against the "
         "mock or a simulator on loopback only, never against a billed tenant"
     ),
+    Capability.EXTRA_TOKEN: (
+        "requests a second token (with a narrower scope) beside the run's one, and the vendor "
+        "throttles token requests; runs against a live tenant only with --allow-extra-token"
+    ),
 }
 
 
@@ -64,6 +69,7 @@ class Expect(StrEnum):
     ACCEPT = "accept"  # 202 with errorcode 0 (or the operation's documented success status)
     REJECT = "reject"  # a documented rejection: 4xx with the error body, or 202 with errorcode != 0
     UNAUTHORIZED = "unauthorized"  # 401
+    FORBIDDEN = "forbidden"  # 403: the token lacks the operation's scope
     ANY = "any"  # the documentation is silent: observe
 
 
@@ -82,6 +88,7 @@ class Poll(StrEnum):
 
     VISIBLE = "visible"  # until the status route knows the message (any documented status)
     FINAL = "final"  # until SMSSent or SMSNotSent (SMSQueued is not final)
+    LISTED = "listed"  # the notSent list, page after page, until it lists the step's messageKey
 
 
 class When(StrEnum):
@@ -89,6 +96,8 @@ class When(StrEnum):
 
     ACCEPTED = "accepted"  # the previous send was accepted
     ECHO_UNSEEN = "echo unseen"  # accepted, but its response was lost and no answer echoed it
+    NOT_SENT = "not sent"  # the previous status read showed SMSNotSent
+    SCOPE_NARROWED = "scope narrowed"  # the previous token request got a token without sms_send
 
 
 class Auth(StrEnum):
@@ -100,6 +109,8 @@ class Auth(StrEnum):
     EXPIRED = "expired"  # a token the target issued, used after its lifetime (needs TIME_TRAVEL)
     CREDENTIALS = "credentials"  # a token request with the configured client credentials
     BAD_SECRET = "bad-secret"  # a token request with a wrong client secret
+    NARROW_SCOPE = "narrow-scope"  # a token request of the case's own, for a narrower scope
+    SCOPED = "scoped"  # the token the case's NARROW_SCOPE step got (never the run's token)
 
 
 _UNSET: Any = object()
@@ -126,6 +137,7 @@ class Step:
     key_fixed: bool = False  # the key cannot carry the run's nonce ("." and "..")
     poll: Poll | None = None  # a status read that waits (up to --status-wait)
     when: When | None = None  # sent only if the case's previous answer was so (None: always)
+    accepts: int | None = None  # messages a conformant target accepts (None: see conformant)
 
     @property
     def has_json(self) -> bool:
@@ -133,8 +145,29 @@ class Step:
 
     @property
     def spends_if_conformant(self) -> bool:
-        """A conformant target accepts it, so it spends one send of the budget."""
-        return self.billable and self.expect is Expect.ACCEPT
+        """A conformant target accepts (some of) it, so it spends sends of the budget."""
+        return self.conformant_sends > 0
+
+    @property
+    def conformant_sends(self) -> int:
+        """Messages a conformant target accepts from it: ``accepts`` when set (a batch), else
+        one for a billable step that expects acceptance."""
+        if self.accepts is not None:
+            return self.accepts
+        return 1 if self.billable and self.expect is Expect.ACCEPT else 0
+
+    @property
+    def most_sends(self) -> int:
+        """Messages it could deliver if the target accepted all of it: one per recipient (a
+        batch's ``recipients`` items, and ``recipient`` beside them), at least one."""
+        if not self.billable:
+            return 0
+        body = self.json if self.has_json else None
+        if not isinstance(body, dict):
+            return 1
+        items = body.get("recipients")
+        count = len(items) if isinstance(items, list) else 0
+        return max(count + (1 if "recipient" in body else 0), 1)
 
     def wire_body(self) -> bytes | None:
         """The exact bytes that go on the wire."""

@@ -10,8 +10,9 @@ rejected, and a conformant target spends no send on it; it runs first. A probe t
 accepted and rejected later by the platform ("Message-sending requests return an error only
 when there's an authentication or syntax error"): such a probe runs once the shared sends
 are made, and an accepted one is followed to its status: SMSNotSent with a statusCode is a
-rejection made asynchronously (pass), SMSSent is a failure, no final status within the wait
-is observed.
+rejection made asynchronously (pass), SMSSent is a failure (observed when the spec records a
+[CONFLICT] under which the payload is valid: a missing ``to`` or contactKey), no final status
+within the wait is observed.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from sms_contract.exchange import Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import SEND_TO_ONE, message_path
 from sms_contract.spec.loading import load_spec
-from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, RULES, Rule
+from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, RULES, RULES_BY_ID, Rule
 
 if TYPE_CHECKING:
     from sms_contract.strategies.cases import InvalidSend
@@ -83,6 +84,11 @@ def _must_reject(step: Step, rule: Rule) -> bool:
     return bool(spec_violations(load_spec(), step)) or rule.rejection_documented
 
 
+SHARED_PROBES = frozenset({"to-invalid"})
+"""Rules whose first named probe other checks read as well (NOT-SENT: a message the platform
+accepted and then did not send), so it and its status read are shared steps."""
+
+
 def _case(rule: Rule, n: int, description: str, step: Step, *, generated: bool) -> Case:
     """A probe's case: first (it costs a conformant target nothing) when it must be rejected;
     else after the shared sends, followed to its status, and dropped first to fit the budget
@@ -92,6 +98,10 @@ def _case(rule: Rule, n: int, description: str, step: Step, *, generated: bool) 
         return Case(f"{check_id}#{n}", check_id, description, (step,), phase=Phase.PROBE)
     # A conformant target may accept it: follow an accepted probe to its status.
     follow = replace(status_step(step.message_key or "", Poll.FINAL), when=When.ACCEPTED)
+    if rule.id in SHARED_PROBES and n == 1 and not generated:
+        owner = (check_id, f"{check_id}#{n}")
+        step = replace(step, shared=f"probe-{rule.id}", owner=owner)
+        follow = replace(follow, shared=f"probe-{rule.id}-status", owner=owner)
     return Case(
         f"{check_id}#{n}",
         check_id,
@@ -137,6 +147,16 @@ def _planner(rule: Rule) -> Planner:
         return cases
 
     return plan
+
+
+def shared_probe(ctx: PlanContext, rule_id: str) -> tuple[Step, Step]:
+    """The first named probe of ``rule_id`` (one of ``SHARED_PROBES``) and the status read
+    that follows it when it is accepted, as SEND-REJECT-<rule> sends them."""
+    if rule_id not in SHARED_PROBES:
+        raise ValueError(f"rule {rule_id!r} has no shared probe")
+    first = _planner(RULES_BY_ID[rule_id])(ctx)[0]
+    probe, follow = first.steps
+    return probe, follow
 
 
 def _plan_reuse(ctx: PlanContext, check_id: str) -> Sequence[Case]:
@@ -243,6 +263,15 @@ def _judge_later(rule: Rule, exchanges: Sequence[Exchange]) -> Iterator[Judgemen
         # Otherwise rejected asynchronously, with the reason: as documented.
         return
     if response.status == 200 and isinstance(category, str) and category.endswith("SMSSent"):
+        if rule.conflict is not None:
+            yield Judgement(
+                Verdict.OBSERVED,
+                f"accepted and then sent to the SMS provider (SMSSent): the target follows the "
+                f"reading of the [CONFLICT] {rule.conflict!r} under which this send is valid "
+                "(the spec's x-conflicts records both readings)",
+                exchange_index=1,
+            )
+            return
         yield Judgement(
             Verdict.FAIL,
             f"accepted and then sent to the SMS provider (SMSSent) although {rule.title[0].lower()}"

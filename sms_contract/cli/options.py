@@ -64,6 +64,13 @@ def add_target_arguments(
         help="live: allow checks that create, update or delete definitions or purge queues",
     )
     parser.add_argument(
+        "--allow-extra-token",
+        action="store_true",
+        help="live: allow the check that requests a second token, with a narrower scope, to "
+        "see a send refused with 403 (the vendor throttles token requests; the mock always "
+        "allows it)",
+    )
+    parser.add_argument(
         "--max-time",
         type=positive_seconds,
         metavar="SECONDS",
@@ -104,6 +111,7 @@ def settings_from(args: argparse.Namespace) -> TargetSettings:
         max_sends=args.max_sends,
         max_requests=args.max_requests,
         allow_tenant_changes=args.allow_tenant_changes,
+        allow_extra_token=args.allow_extra_token,
         cassette_dir=args.cassette_dir,
         retries=args.retries,
     )

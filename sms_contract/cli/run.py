@@ -210,6 +210,12 @@ def _print_plan(
         f"polls); a conformant target: {allocation.conformant_sends} accepted sends; worst case "
         f"(every probe accepted): {allocation.worst_sends}, capped by the send budget {budget}"
     )
+    if allocation.max_sends is not None and allocation.conformant_sends > allocation.max_sends:
+        print(
+            f"warning: a conformant target accepts {allocation.conformant_sends} sends and the "
+            f"budget is {allocation.max_sends}: the cases past it will not be judged (INCOMPLETE, "
+            "exit 4); raise --max-sends or select fewer checks with --check"
+        )
 
 
 def _print_failures(result: RunOutcome) -> None:

@@ -17,8 +17,10 @@ from sms_contract.run.targets import DOCUMENTED_NUMBER
 from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.config import (
     ASYNC_RULES,
+    DAY,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
+    DEFAULT_SCOPE,
     Credentials,
     Deviation,
     Faults,
@@ -70,6 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--client-secret", default=DEFAULT_CLIENT_SECRET, help="(default: %(default)s)"
     )
     auth.add_argument(
+        "--scope",
+        default=DEFAULT_SCOPE,
+        metavar="SCOPES",
+        help="the integration's scopes, space-separated: a token request naming none gets "
+        "them all, one naming some gets those of them it names; a REST route refuses a "
+        "token without its scope with 403 (errorcode 20002) (default: %(default)s)",
+    )
+    auth.add_argument(
         "--token-lifetime",
         type=float,
         default=1200.0,
@@ -83,6 +93,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=RejectionForm.HTTP_ERROR.value,
         help="a recipient-level rejection is HTTP 400 (http) or 202 with errorcode 109001 "
         "(accepted) (default: %(default)s)",
+    )
+    behaviour.add_argument(
+        "--to-optional",
+        action="store_true",
+        help="accept a recipient with a contactKey and no 'to' (single and batch sends), as "
+        "Salesforce's SDK tests send them; default: 'to' is required (109106)",
     )
     behaviour.add_argument(
         "--deviation",
@@ -99,6 +115,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="GET status finds an accepted send only this long after it was accepted "
         "(404 until then; default: 0, at once)",
+    )
+    behaviour.add_argument(
+        "--message-key-window",
+        type=float,
+        default=2 * DAY,
+        metavar="SECONDS",
+        help="how long a messageKey stays taken (default: %(default)g, the documented 2 days)",
+    )
+    behaviour.add_argument(
+        "--status-retention",
+        type=float,
+        default=3 * DAY,
+        metavar="SECONDS",
+        help="how long a send status (and a not-sent event) can be read (default: %(default)g, "
+        "the documented 3 days); a send is held in memory for the longer of the two, so "
+        "shorter values bound a long-running sandbox's memory",
     )
     behaviour.add_argument(
         "--async-rule",
@@ -148,10 +180,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def config_from(args: argparse.Namespace) -> SimulatorConfig:
     """The simulator configuration the parsed flags describe."""
     return SimulatorConfig(
-        credentials=Credentials(client_id=args.client_id, client_secret=args.client_secret),
+        credentials=Credentials(
+            client_id=args.client_id, client_secret=args.client_secret, scope=args.scope
+        ),
         rejection_form=RejectionForm(args.rejection_form),
+        to_optional=args.to_optional,
         token_lifetime=args.token_lifetime,
         status_visible_after=args.status_visible_after,
+        message_key_window=args.message_key_window,
+        status_retention=args.status_retention,
         async_rules=frozenset(args.async_rule),
         faults=Faults(
             latency=args.latency,
@@ -212,6 +249,15 @@ def _banner(server: ServerHandle, config: SimulatorConfig, out: TextIO) -> None:
         lines.append(f"  ASYNC RULES:    {', '.join(sorted(config.async_rules))}")
     if config.status_visible_after:
         lines.append(f"  STATUS AFTER:   {config.status_visible_after:g} s")
+    if (config.message_key_window, config.status_retention) != (2 * DAY, 3 * DAY):
+        lines.append(
+            f"  KEYS, STATUSES: taken {config.message_key_window:g} s, "
+            f"readable {config.status_retention:g} s"
+        )
+    if config.to_optional:
+        lines.append("  TO OPTIONAL:    a recipient with a contactKey needs no 'to'")
+    if credentials.scope != DEFAULT_SCOPE:
+        lines.append(f"  SCOPE:          {credentials.scope or '(none)'}")
     lines += [
         "point the live code path at it:",
         f"  {ENV_CLIENT_ID}={credentials.client_id} {ENV_CLIENT_SECRET}={secret} \\",

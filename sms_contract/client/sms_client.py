@@ -154,6 +154,16 @@ class SmsClient:
             raise UsageError("message_key must not be empty (it is the last path segment)")
         return self._call("GET", message_path(message_key)).response
 
+    def messages_not_sent(
+        self, *, page_size: int | None = None, last_event_id: int | None = None
+    ) -> HttpResponse:
+        """GET one page of the messages that were not sent, oldest first (``type=notSent``,
+        ``$pageSize``, ``lastEventId``: pass the previous page's ``lastEventID`` for the next)."""
+        query = query_string(
+            (("type", "notSent"), ("$pageSize", page_size), ("lastEventId", last_event_id))
+        )
+        return self._call("GET", MESSAGES_PATH + query).response
+
     def list_definitions(
         self,
         *,
@@ -214,11 +224,14 @@ class SmsClient:
         if not self._config.uses_static_token:
             self._auth.token(self._send_token)
 
-    def token_exchange(self, *, client_secret: str | None = None) -> HttpResponse:
+    def token_exchange(
+        self, *, client_secret: str | None = None, scope: str | None = None
+    ) -> HttpResponse:
         """POST the configured client-credentials token request (``client_secret`` replaces
-        the configured secret, to probe a refusal) and return the raw response. It goes
-        through the same observer, counters and retries as every request, but it does not
-        touch the client's own token: use it to judge the token endpoint, not to authenticate.
+        the configured secret, to probe a refusal; ``scope`` the configured scope, to ask for
+        fewer permissions) and return the raw response. It goes through the same observer,
+        counters and retries as every request, but it does not touch the client's own token:
+        use it to judge the token endpoint, not to authenticate.
         """
         config = self._config
         if config.client_id is None or config.client_secret is None or config.token_url is None:
@@ -231,7 +244,7 @@ class SmsClient:
             client_id=config.client_id,
             client_secret=config.client_secret if client_secret is None else client_secret,
             account_id=config.account_id,
-            scope=config.scope,
+            scope=config.scope if scope is None else scope,
         )
         return self._exchanges.run(lambda: request, retry=Retry.ALWAYS, token=True).response
 

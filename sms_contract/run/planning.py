@@ -160,9 +160,11 @@ def _cost(cases: Sequence[Case]) -> tuple[int, int]:
                 if step.shared in seen:
                     continue
                 seen.add(step.shared)
-            worst += 1
-            if step.spends_if_conformant or case.phase is Phase.MAY_ACCEPT:
-                conformant += 1
+            worst += step.most_sends
+            if case.phase is Phase.MAY_ACCEPT:
+                conformant += step.most_sends
+            else:
+                conformant += step.conformant_sends
     return conformant, worst
 
 
@@ -222,8 +224,11 @@ def allocate(
     unfit = plan(replace(options, max_sends=None), capabilities)
     kept = {case.owner for case in cases}
     dropped = tuple(case.id for case in _runnable(unfit) if case.owner not in kept)
+    sends = {step.shared for case in cases for step in case.steps if step.billable}
     shared = tuple(
-        SharedSend(name, owners[name], tuple(readers[name])) for name in readers if name in seen
+        SharedSend(name, owners[name], tuple(readers[name]))
+        for name in readers
+        if name in seen and name in sends
     )
     return Allocation(
         shared=shared,

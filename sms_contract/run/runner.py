@@ -20,9 +20,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sms_contract import __version__
-from sms_contract.checks.auth import token_step
+from sms_contract.checks.auth import NARROW_SCOPE, token_step
 from sms_contract.checks.model import Auth, Case, Check, Expect, Judgement, Poll, Step, When
 from sms_contract.checks.reading import Answer, read_send
 from sms_contract.client.retrying import ExchangeObserver
@@ -49,6 +50,7 @@ MAX_FINDINGS_PER_CHECK = 25
 BREAKER = 3  # requests in a row throttled, or unanswered, before the run stops sending
 POLL_FIRST_DELAY = 1.0
 POLL_MAX_DELAY = 8.0
+MAX_LIST_PAGES = 20  # notSent pages read looking for one message
 OWN_TOKEN = token_step(Auth.CREDENTIALS, Expect.ACCEPT)
 """The step a token request the client makes on its own belongs to (TOKEN-CONTRACT judges
 the run's own token responses)."""
@@ -110,6 +112,7 @@ class Runner:
             max_sends=options.max_sends,
             max_requests=options.max_requests,
             enforce_allow_list=target.enforce_allow_list,
+            subscribers=not target.simulated,
             deadline=deadline,
         )
         self.scrubber = Scrubber(target.known_secrets, known_phones=options.allow_list)
@@ -124,6 +127,7 @@ class Runner:
         self._shared: dict[str, Exchange | str] = {}  # shared step: its exchange, or why not
         self._finals: list[Entry] = []  # the final answer of every request, for judging all
         self._stop: str | None = None  # why nothing more is sent
+        self._scoped_token: str | None = None  # what the last NARROW_SCOPE step was issued
         self._answered = False  # the target has answered at least once
         self._throttled_in_a_row = 0
         self._unanswered_in_a_row = 0
@@ -216,6 +220,7 @@ class Runner:
     def _run_case(self, case: Case) -> _CaseRun:
         exchanges: list[Exchange] = []
         previous: Step | None = None
+        self._scoped_token = None  # a narrow-scope token serves only the case that asked
         for step in case.steps:
             if step.when is not None and not (
                 previous is not None and exchanges and _holds(step.when, previous, exchanges[-1])
@@ -296,6 +301,8 @@ class Runner:
     def _poll(self, step: Step) -> Exchange:
         """A status read repeated with backoff until the platform shows the message (or its
         final status), or ``--status-wait`` seconds have passed."""
+        if step.poll is Poll.LISTED:
+            return self._find_listed(step)
         waited, delay = 0.0, POLL_FIRST_DELAY
         while True:
             exchange = self._send(step)
@@ -309,8 +316,43 @@ class Runner:
             waited += pause
             delay = min(delay * 2, POLL_MAX_DELAY)
 
+    def _find_listed(self, step: Step) -> Exchange:
+        """The notSent list read page after page (``lastEventId`` from each page's
+        ``lastEventID``) until a page lists the step's messageKey; at the end of the list, read
+        again from there with backoff until ``--status-wait`` has passed. Returns the page that
+        lists it, or the last page read; ``_NotJudged`` after ``MAX_LIST_PAGES`` pages without
+        it (the message may be further on)."""
+        key = step.message_key or ""
+        waited, delay, cursor, pages = 0.0, POLL_FIRST_DELAY, None, 0
+        while True:
+            path = step.path if cursor is None else f"{step.path}&lastEventId={cursor}"
+            exchange = self._send(replace(step, path=path))
+            pages += 1
+            response = exchange.response
+            if listed(exchange, key) or response is None or response.status != 200:
+                return exchange
+            body = response.json_or_none()
+            last = body.get("lastEventID") if isinstance(body, dict) else None
+            advanced = isinstance(last, int) and not isinstance(last, bool) and last != cursor
+            if pages >= MAX_LIST_PAGES:
+                raise _NotJudged(
+                    f"not judged: {pages} pages of the notSent list were read and none lists "
+                    "the message (it may be further on)"
+                )
+            if _page_messages(exchange) and advanced:
+                cursor = last
+                continue
+            if waited >= self._options.status_wait:
+                return exchange
+            if advanced:
+                cursor = last
+            pause = min(delay, self._options.status_wait - waited)
+            self._sleep(pause)
+            waited += pause
+            delay = min(delay * 2, POLL_MAX_DELAY)
+
     def _send(self, step: Step) -> Exchange:
-        if step.auth in (Auth.CREDENTIALS, Auth.BAD_SECRET):
+        if step.auth in (Auth.CREDENTIALS, Auth.BAD_SECRET, Auth.NARROW_SCOPE):
             return self._send_token_request(step)
         headers: dict[str, str] = {}
         if step.content_type is not None:
@@ -322,6 +364,11 @@ class Runner:
             mode = AuthMode.INVALID
         elif step.auth is Auth.EXPIRED:
             headers["Authorization"] = f"Bearer {self._expired_token()}"
+            mode = AuthMode.NONE
+        elif step.auth is Auth.SCOPED:
+            if self._scoped_token is None:
+                raise HarnessError("a scoped step was planned without a narrow-scope token")
+            headers["Authorization"] = f"Bearer {self._scoped_token}"
             mode = AuthMode.NONE
         before = len(self._recorded.entries)
         with contextlib.suppress(ResponseLost):  # the observer records it with response None
@@ -378,13 +425,21 @@ class Runner:
             if not own:
                 raise HarnessError("no token request was made or recorded")  # pragma: no cover
             return own[-1].exchange
-        wrong = f"sms-contract-wrong-secret-{self._options.seed}"
         with contextlib.suppress(ResponseLost):  # the observer records it with response None
-            self._client.token_exchange(client_secret=wrong)
+            if step.auth is Auth.NARROW_SCOPE:
+                self._client.token_exchange(scope=NARROW_SCOPE)
+            else:
+                self._client.token_exchange(
+                    client_secret=f"sms-contract-wrong-secret-{self._options.seed}"
+                )
         if len(self._recorded.entries) == before:
             raise HarnessError("a token request produced no exchange")  # pragma: no cover
         exchange = self._recorded.entries[-1].exchange
         self._final(exchange)
+        if step.auth is Auth.NARROW_SCOPE:
+            body = exchange.response.json_or_none() if exchange.response else None
+            token = body.get("access_token") if isinstance(body, dict) else None
+            self._scoped_token = token if isinstance(token, str) and token else None
         return exchange
 
     def _expired_token(self) -> str:
@@ -503,19 +558,52 @@ class Runner:
 
 
 def _holds(when: When, previous: Step, exchange: Exchange) -> bool:
+    if when is When.NOT_SENT:
+        return _category(exchange).endswith("SMSNotSent")
+    if when is When.SCOPE_NARROWED:
+        return _narrowed(exchange)
     read = read_send(exchange, key_known=previous.key_known)
     if when is When.ACCEPTED:
         return read.accepted
     return read.answer is Answer.ACCEPTED_EARLIER and not any(read.echoed_keys)
 
 
-def _status_shown(exchange: Exchange, poll: Poll | None) -> bool:
+def _category(exchange: Exchange) -> str:
+    """The eventCategoryType of a 200 status answer; ``""`` for anything else."""
     response = exchange.response
-    if response is None or response.status != 200:
-        return False
-    body = response.json_or_none()
+    body = response.json_or_none() if response is not None and response.status == 200 else None
     category = body.get("eventCategoryType") if isinstance(body, dict) else None
-    if not isinstance(category, str):
+    return category if isinstance(category, str) else ""
+
+
+def _narrowed(exchange: Exchange) -> bool:
+    """A token was issued, and its ``scope`` (when the response names one) lacks sms_send."""
+    response = exchange.response
+    body = response.json_or_none() if response is not None and response.status == 200 else None
+    if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
+        return False
+    scope = body.get("scope")
+    return not isinstance(scope, str) or "sms_send" not in scope.split()
+
+
+def listed(exchange: Exchange, message_key: str) -> bool:
+    """The notSent page lists ``message_key`` in a message's ``info.messageKey``."""
+    return any(
+        isinstance(item.get("info"), dict) and item["info"].get("messageKey") == message_key
+        for item in _page_messages(exchange)
+    )
+
+
+def _page_messages(exchange: Exchange) -> list[dict[str, Any]]:
+    response = exchange.response
+    body = response.json_or_none() if response is not None and response.status == 200 else None
+    messages = body.get("messages") if isinstance(body, dict) else None
+    return [m for m in messages if isinstance(m, dict)] if isinstance(messages, list) else []
+
+
+def _status_shown(exchange: Exchange, poll: Poll | None) -> bool:
+    category = _category(exchange)
+    if not category:
         return False
     return poll is not Poll.FINAL or category.endswith(("SMSSent", "SMSNotSent"))
 

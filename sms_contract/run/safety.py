@@ -1,5 +1,6 @@
 """Live-safety rails, enforced on every request before it is sent (architecture.md, "Live
-safety"): recipients only from the allow-list, a hard budget of accepted sends and of requests,
+safety"): recipients only from the allow-list (a recipient without a number only under a
+contactKey the harness made up), a hard budget of accepted sends and of requests,
 a deadline, and an account of what was spent. 429 answers are counted, never judged.
 
 A budget no answer can break: every answer to a send that is not a documented rejection is
@@ -22,7 +23,11 @@ from sms_contract.errors import SmsContractError, UnsafeTargetError
 from sms_contract.exchange import Exchange, HttpRequest, HttpResponse
 from sms_contract.outcomes import Spending
 from sms_contract.spec.endpoints import is_send, is_token_request
-from sms_contract.spec.rules import looks_deliverable
+from sms_contract.spec.rules import (
+    HARNESS_CONTACT_KEY_PREFIX,
+    looks_deliverable,
+    may_name_a_subscriber,
+)
 
 DUPLICATE_MESSAGE_KEY = 109110
 _NO_ANSWER = frozenset({401, 403, 429})  # refused before the content was looked at
@@ -38,16 +43,15 @@ class DeadlineReached(SmsContractError):
 
 
 def _recipients(body: Any) -> Iterator[Any]:
+    """Every recipient object of a send body: ``recipient`` and each ``recipients`` item."""
     if not isinstance(body, dict):
         return
     recipient = body.get("recipient")
-    if isinstance(recipient, dict) and "to" in recipient:
-        yield recipient["to"]
+    if isinstance(recipient, dict):
+        yield recipient
     recipients = body.get("recipients")
     if isinstance(recipients, list):
-        for item in recipients:
-            if isinstance(item, dict) and "to" in item:
-                yield item["to"]
+        yield from (item for item in recipients if isinstance(item, dict))
 
 
 def _body(request: HttpRequest) -> Any:
@@ -58,11 +62,14 @@ def _body(request: HttpRequest) -> Any:
 
 
 def recipient_count(request: HttpRequest) -> int:
-    """How many messages a send could deliver: one per ``recipients`` item of a batch (at
-    least one), else one."""
+    """How many messages a send could deliver: one per ``recipients`` item of a batch and one
+    for a ``recipient`` beside them (at least one)."""
     body = _body(request)
-    items = body.get("recipients") if isinstance(body, dict) else None
-    return max(len(items), 1) if isinstance(items, list) else 1
+    if not isinstance(body, dict):
+        return 1
+    items = body.get("recipients")
+    count = len(items) if isinstance(items, list) else 0
+    return max(count + (1 if "recipient" in body else 0), 1)
 
 
 def charge(request: HttpRequest, response: HttpResponse | None) -> tuple[int, bool]:
@@ -95,7 +102,9 @@ class SafetyGuard:
     """Counts what a run spends and refuses what it must not send (module doc).
 
     ``max_sends`` bounds the messages the target may have accepted; a send is refused unless
-    the budget has room for every recipient it names. ``max_requests`` bounds every request,
+    the budget has room for every recipient it names. ``subscribers``: the target may hold
+    subscribers with numbers on file (a tenant, not the simulator), so a recipient without a
+    number must carry the harness's own contactKey. ``max_requests`` bounds every request,
     token requests included. ``deadline`` (a ``clock`` reading) ends the sending.
     """
 
@@ -106,6 +115,7 @@ class SafetyGuard:
         max_sends: int | None,
         max_requests: int | None,
         enforce_allow_list: bool,
+        subscribers: bool = True,
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -113,6 +123,7 @@ class SafetyGuard:
         self.max_sends = max_sends
         self.max_requests = max_requests
         self._enforce = enforce_allow_list
+        self._subscribers = subscribers
         self.deadline = deadline
         self._clock = clock
         self.requests = 0
@@ -146,11 +157,19 @@ class SafetyGuard:
         if not is_send(request):
             return
         if self._enforce:
-            for to in _recipients(_body(request)):
+            for recipient in _recipients(_body(request)):
+                to = recipient.get("to")
                 if looks_deliverable(to) and str(to).strip() not in self._allow:
                     raise UnsafeTargetError(
                         "refused to send to a number that is not on the allow-list "
                         "(give every recipient with --to)"
+                    )
+                if self._subscribers and may_name_a_subscriber(recipient):
+                    raise UnsafeTargetError(
+                        "refused a recipient without a number whose contactKey may name a "
+                        "subscriber: the platform could deliver to the number on file, which is "
+                        "not on the allow-list (give 'to', or a contactKey starting "
+                        f"{HARNESS_CONTACT_KEY_PREFIX!r})"
                     )
         left = self.sends_left
         if left is not None and left < recipient_count(request):

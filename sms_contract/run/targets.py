@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 DEFAULT_DEFINITION_KEY = "account-reset"  # the documented example's definition
 DOCUMENTED_NUMBER = "15555551234"  # the documented example's recipient (a fictional 555 number)
-LIVE_MAX_SENDS = 10
+LIVE_MAX_SENDS = 15
 LIVE_MAX_REQUESTS = 200
 LIVE_MAX_TIME = 600.0  # seconds
 DEFAULT_RETRIES = 3
@@ -63,6 +63,7 @@ class TargetSettings:
     max_sends: int | None = None
     max_requests: int | None = None
     allow_tenant_changes: bool = False
+    allow_extra_token: bool = False  # live: a second token, of a narrower scope, may be asked
     cassette_dir: Path | None = None
     environ: Mapping[str, str] | None = None
     retries: int | None = None  # retries after the first attempt (default: the client's)
@@ -266,8 +267,11 @@ def _live(settings: TargetSettings) -> Iterator[Target]:
     if settings.allow_tenant_changes:
         capabilities.add(Capability.TENANT_CHANGES)
     rest = config.rest_base_url or config.subdomain_rest_url or ""
-    if rest and is_loopback_host(urlsplit(rest).hostname or ""):
+    loopback = bool(rest) and is_loopback_host(urlsplit(rest).hostname or "")
+    if loopback:
         capabilities.add(Capability.GENERATED_SENDS)
+    if settings.allow_extra_token:
+        capabilities.add(Capability.EXTRA_TOKEN)
     transport = HttpTransport()
     try:
         yield Target(

@@ -1,12 +1,14 @@
 """The simulator as a WSGI application: routing, auth, faults, then one handler per route.
 
 Order of decisions for every request: count it; find the route (404 with a JSON body when
-none); check the method (405 with ``Allow`` when not allowed: HEAD, OPTIONS, TRACE, QUERY and
-any other token); sleep the injected latency; inject a 429 or 500 when scheduled; check the
-bearer token (REST routes); run the handler (for a send, ``sends.answer_any_send`` instead
-when ``Faults.send_answer`` is set); drop the response of a scheduled send (a processed one:
-accepted or rejected, never a deviation's unprocessed 500); apply deviations. Faults count
-only requests that reach a known route with an allowed method.
+none; a run of leading slashes is read as one); check the method (405 with ``Allow`` when not
+allowed: HEAD, OPTIONS, TRACE, QUERY and any other token); sleep the injected latency; inject a
+429 or 500 when scheduled; check the bearer token (REST routes: 401 with ``WWW-Authenticate``
+when it is missing, unknown or expired) and its scopes (403 with errorcode 20002 when it lacks
+one the route needs, ``routes.REQUIRED_SCOPES``); run the handler (for a send,
+``sends.answer_any_send`` instead when ``Faults.send_answer`` is set); drop the response of a
+scheduled send (a processed one: accepted or rejected, never a deviation's unprocessed 500);
+apply deviations. Faults count only requests that reach a known route with an allowed method.
 """
 
 from __future__ import annotations
@@ -24,9 +26,18 @@ from sms_contract.simulator.clock import Clock, SystemClock
 from sms_contract.simulator.config import Deviation, Faults, SimulatorConfig
 from sms_contract.simulator.context import Call, World
 from sms_contract.simulator.faults import FaultSchedule
-from sms_contract.simulator.routes import Route, RouteName, resolve
-from sms_contract.simulator.state import Counters, Definition, State
-from sms_contract.simulator.wire import Reply, encode, error, not_authorized, not_found
+from sms_contract.simulator.routes import REQUIRED_SCOPES, Route, RouteName, resolve
+from sms_contract.simulator.state import Counters, Definition, Sizes, State
+from sms_contract.simulator.wire import (
+    TOKEN_INVALID,
+    TOKEN_MISSING,
+    Reply,
+    encode,
+    error,
+    insufficient_scope,
+    not_authorized,
+    not_found,
+)
 from sms_contract.transports.wsgi import DropConnection
 
 Handler = Callable[[Call, World], Reply]
@@ -58,7 +69,7 @@ class Simulator:
         self.config = config or SimulatorConfig()
         self.clock: Clock = clock or SystemClock()
         self._lock = threading.Lock()
-        self._state = State()
+        self._state = State.for_config(self.config)
         self._schedule = FaultSchedule(self.config.faults)
         self._advertised: str | None = None
         now = self.clock.now()
@@ -71,6 +82,12 @@ class Simulator:
             return self._state.counters()
 
     @property
+    def sizes(self) -> Sizes:
+        """How many tokens, sends and not-sent events are held now (a snapshot)."""
+        with self._lock:
+            return self._state.sizes()
+
+    @property
     def faults(self) -> Faults:
         return self._schedule.faults
 
@@ -80,9 +97,10 @@ class Simulator:
             self._schedule = FaultSchedule(faults)
 
     def advertise(self, rest_base_url: str | None) -> None:
-        """The ``rest_instance_url`` token responses carry (``None``: the request's origin).
+        """The ``rest_instance_url`` token responses carry (``None``: the request's origin),
+        with a trailing ``/`` added as every real token response has one (facts §9).
 
-        ``SimulatorConfig.rest_instance_url``, when set, wins over this.
+        ``SimulatorConfig.rest_instance_url``, when set, wins over this and is sent as given.
         """
         with self._lock:
             self._advertised = rest_base_url
@@ -130,12 +148,20 @@ class Simulator:
         if route.name is RouteName.TOKEN:
             if body is None:
                 return _too_large(self.config.max_body_bytes)
-            rest_url = self.config.rest_instance_url or self._advertised or _origin(environ)
+            served_at = _slashed(self._advertised or _origin(environ))
+            rest_url = self.config.rest_instance_url or served_at
             return token_reply(body, self.config, self._state, now, rest_url)
         token = bearer_token(environ.get("HTTP_AUTHORIZATION"))
-        allowed = token is not None and self._state.token_valid(token, now)
-        if not allowed and Deviation.IGNORE_AUTH not in self.config.deviations:
-            return not_authorized()
+        scopes = self._state.token_scopes(token, now) if token is not None else None
+        if scopes is None:
+            # IGNORE_AUTH serves a request without a valid token; a valid token's scopes are
+            # still checked below.
+            if Deviation.IGNORE_AUTH not in self.config.deviations:
+                return not_authorized(TOKEN_MISSING if token is None else TOKEN_INVALID)
+        else:
+            needed = REQUIRED_SCOPES[(route.name, method)]
+            if not needed <= scopes and Deviation.IGNORE_SCOPES not in self.config.deviations:
+                return insufficient_scope(needed)
         if body is None:
             return _too_large(self.config.max_body_bytes)
         call = Call(
@@ -189,6 +215,11 @@ def _query(environ: Mapping[str, Any]) -> dict[str, str]:
     for name, value in parse_qsl(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True):
         query.setdefault(name.lower(), value)
     return query
+
+
+def _slashed(base_url: str) -> str:
+    """``base_url`` ending with exactly one ``/``, as real instance URLs do."""
+    return base_url.rstrip("/") + "/"
 
 
 def _origin(environ: Mapping[str, Any]) -> str:

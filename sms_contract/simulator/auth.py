@@ -5,6 +5,16 @@ Token errors follow the OAuth shape the access-token page documents:
 a body that is not a JSON object, or lacks a required field, is 400 ``invalid_request``
 ([NOT DOCUMENTED]: the value is the RFC 6749 one); a ``grant_type`` other than
 ``client_credentials`` is 400 ``unsupported_grant_type``.
+
+Scopes (access-token page: ``scope`` is an optional "Space-separated list"): a request without
+``scope`` gets the integration's scopes (``Credentials.scope``); a request naming some gets
+those the integration has, in the order asked, each once (a scope the integration lacks is left
+out, not refused: [NOT DOCUMENTED]); ``"scope": ""`` gets a token "generated with no scope
+permissions". The token carries exactly the scopes the response's ``scope`` lists, and a REST
+route refuses a token without the scopes it needs (403, ``routes.REQUIRED_SCOPES``).
+
+``"account_id": null`` is read as no ``account_id`` (what a client sends when its variable is
+unset, facts §9): the token is for the integration's own business unit.
 """
 
 from __future__ import annotations
@@ -50,16 +60,23 @@ def token_reply(
         return _oauth_error(400, "invalid_request", "scope must be a space-separated string.")
     if not _credentials_match(request, config):
         return _oauth_error(401, "invalid_client", BAD_CLIENT)
-    token = state.issue_token(now, config.token_lifetime)
+    granted = granted_scopes(scope, config.credentials.scope)
+    token = state.issue_token(now, config.token_lifetime, frozenset(granted))
     answer: dict[str, Any] = {
         "access_token": token,
         "expires_in": config.advertised_expires_in,
         "token_type": "Bearer",
         "rest_instance_url": rest_url,
         "soap_instance_url": config.soap_instance_url or rest_url.replace(".rest.", ".soap.", 1),
-        "scope": scope,
+        "scope": " ".join(granted),
     }
     return Reply(200, answer, {"Cache-Control": "no-store"})
+
+
+def granted_scopes(requested: str, integration: str) -> list[str]:
+    """The scopes of ``requested`` (space-separated) the integration has, in order, each once."""
+    allowed = set(integration.split())
+    return [name for name in dict.fromkeys(requested.split()) if name in allowed]
 
 
 def _credentials_match(request: dict[str, Any], config: SimulatorConfig) -> bool:
@@ -70,7 +87,7 @@ def _credentials_match(request: dict[str, Any], config: SimulatorConfig) -> bool
     )
     if Deviation.ACCEPT_BAD_SECRET in config.deviations:
         same_secret = True
-    account = request.get("account_id")
+    account = request.get("account_id")  # null reads as absent
     same_account = (
         expected.account_id is None or account is None or str(account) == expected.account_id
     )

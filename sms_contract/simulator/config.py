@@ -133,6 +133,34 @@ class Deviation(Enum):
         "The token response carries expires_in (it is left out; rest_instance_url stays).",
     )
 
+    BATCH_ONE_RESPONSE = (
+        "batch-one-response",
+        "An accepted batch answers one responses[] item per recipient, each naming its "
+        "messageKey (only the first recipient's item is answered).",
+    )
+    ACCEPT_BATCH_DUPLICATE_KEY = (
+        "accept-batch-duplicate-key",
+        "A messageKey used twice in one batch is rejected (every recipient is accepted).",
+    )
+    BATCH_ALL_OR_NOTHING = (
+        "batch-all-or-nothing",
+        "A batch with one bad recipient is a partial failure: 202 with errorcode 109001, the "
+        "others queued (the whole batch is refused with the recipient's HTTP 400).",
+    )
+    NOT_SENT_UNLISTED = (
+        "not-sent-unlisted",
+        "A message that was not sent is listed by ?type=notSent (the list is always empty).",
+    )
+    REJECT_LONG_CONTENT = (
+        "reject-long-content",
+        "content.message may take more than one part (over 160 GSM-7 septets or 70 UCS-2 units "
+        "it is rejected with 10005).",
+    )
+    IGNORE_SCOPES = (
+        "ignore-scopes",
+        "A token without a route's scope gets 403 with 20002 (scopes are not checked).",
+    )
+
     def __init__(self, cli_name: str, claim: str) -> None:
         self.cli_name = cli_name
         self.claim = claim
@@ -222,7 +250,8 @@ class Credentials:
     account_id: str | None = None
     """When set, a token request naming another ``account_id`` (MID) is refused."""
     scope: str = DEFAULT_SCOPE
-    """The scope granted when the request names none."""
+    """The integration's scopes (space-separated): granted when the token request names none;
+    a request naming some is granted those of them listed here."""
 
     def __repr__(self) -> str:
         return f"Credentials(client_id={self.client_id!r}, client_secret=<redacted>)"
@@ -274,7 +303,9 @@ class SimulatorConfig:
     message_key_window: float = 2 * DAY
     """How long a messageKey stays taken (docs: 2 days; elsewhere 72 hours)."""
     status_retention: float = 3 * DAY
-    """How long a send status can be read (docs: "messages that are up to 3 days old")."""
+    """How long a send status can be read (docs: "messages that are up to 3 days old"), and
+    how long a not-sent event is listed. A send is forgotten (evicted) once past both this
+    and ``message_key_window``."""
     status_visible_after: float = 0.0
     """Seconds (of the simulator's clock) after a send is accepted before GET status finds
     it; until then GET status answers as for a key never sent (404, 30003). 0 = at once (the
@@ -296,10 +327,19 @@ class SimulatorConfig:
     rule (and is listed by ``?type=notSent``). Rules not listed here still reject at once.
     Models the documented asynchronous validation: "Message-sending requests return an error
     only when there's an authentication or syntax error"."""
+    to_optional: bool = False
+    """When True, a single or batch send whose recipient has a contactKey and no ``to``
+    member is accepted (a ``null`` or ``""`` one is still refused, as the spec refuses it):
+    the platform would send to the number stored for that subscriber. Salesforce's generated
+    SDKs' integration tests send such recipients and read their status (facts §9, a [CONFLICT]
+    with the vendor pages, which mark ``to`` required). False (the default): ``to`` is
+    required (109106)."""
     faults: Faults = field(default_factory=Faults)
     deviations: frozenset[Deviation] = frozenset()
     rest_instance_url: str | None = None
-    """Advertised in token responses; ``None`` means the origin the request came to."""
+    """Advertised in token responses exactly as given; ``None`` means the base URL the
+    simulator is served at (``simulate``'s REST base URL, else the origin the request came to)
+    with a trailing ``/``, as every real token response has (facts §9)."""
     soap_instance_url: str | None = None
 
     def __post_init__(self) -> None:

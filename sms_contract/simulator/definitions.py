@@ -10,7 +10,16 @@ Choices where the documentation is silent or conflicts:
 - List: ``$pageSize`` defaults to 50 and is served as at most 100; ``count`` is the number of
   definitions on the page (as observed in the wild). Query names are case-insensitive.
 - A deleted definition is archived under a new unique id (``deletedDefinitionKey``); its key
-  can be reused; ``$filter=status eq deleted`` lists the archive.
+  can be reused. The unfiltered list includes deleted definitions with ``status: "Deleted"``,
+  as the real list does (facts §9: sfmc-devtools filtered them out of it); ``$filter=status eq
+  deleted`` lists only them, ``status neq deleted`` or ``status eq active`` none of them.
+  Reading, updating or deleting a deleted definition by its key is 404.
+- PATCH refuses ``definitionKey`` in its body (facts §9: "not allowed by API"), whatever its
+  value: 400 with errorcode 30001 (Runtime_InvalidOperation). Of the documented
+  /definitions codes it is the one for a well-formed request asking what the API does not do
+  (the queue purge of an active definition is the other); 109122 UnknownFieldName is a
+  /messages code and the field is not unknown, and 10005 InvalidValue would imply another
+  value could pass.
 - Purging a queue turns each queued send into SMSNotSent with statusCode 37
   (QueuedTransactionDeleted); activating a definition sends what it queued.
 """
@@ -48,6 +57,9 @@ _SHORTENER_OPTIONS: dict[str, tuple[type, str]] = {
     "shortenerType": (str, "a string"),
 }
 NO_SUCH_DEFINITION = "MCMS_UTM_Runtime_ObjectNotFound: Definition key doesn't exist for this MID"
+KEY_IN_PATCH = (
+    "MCMS_UTM_Runtime_InvalidOperation: definitionKey cannot be updated; leave it out of the body"
+)
 
 
 def create(call: Call, world: World) -> Reply:
@@ -126,6 +138,8 @@ def update(call: Call, world: World) -> Reply:
     payload = parse_object(call.content_type, call.body)
     if isinstance(payload, Rejection):
         return error(payload.status, payload.errorcode, payload.message)
+    if "definitionKey" in payload:
+        return error(400, 30001, KEY_IN_PATCH)
     problem = _check_fields(payload, creating=False)
     if problem:
         return problem
@@ -254,7 +268,7 @@ def _apply(definition: Definition, payload: dict[str, Any], world: World) -> Non
 def _filtered(expression: str | None, world: World) -> list[Definition] | Reply:
     everything = [*world.state.definitions.values(), *world.state.archived]
     if expression is None:
-        return [d for d in everything if not d.deleted]
+        return everything
     match = _FILTER.fullmatch(expression)
     if match is None:
         return error(

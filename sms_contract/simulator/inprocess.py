@@ -165,7 +165,8 @@ def simulate(
     refused (``UnsafeTargetError``).
 
     Yields the ``responses.RequestsMock`` (its ``calls`` list records every request). Token
-    responses advertise ``rest_base_url`` as ``rest_instance_url`` while the block runs.
+    responses advertise ``rest_base_url`` with a trailing ``/`` as ``rest_instance_url`` while
+    the block runs.
     """
     bases = [rest_base_url, auth_base_url]
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:

@@ -6,6 +6,15 @@ an encoded ``/`` stays inside the key: the segment's bytes are percent-decoded, 
 UTF-8. Without a raw target, ``PATH_INFO`` has already been percent-decoded (as latin-1, per
 PEP 3333); the messages route then takes everything after ``/messages/`` as the key, which is
 exact for every key, and a definitionKey holding ``/`` cannot be told apart from a sub-route.
+
+A run of slashes at the start of the path is read as one: ``//messaging/v1/...`` is
+``/messaging/v1/...``. Real clients join paths onto ``rest_instance_url``, which ends with ``/``
+(facts §9); one that adds a slash of its own sends ``//messaging/...``, which the real service
+is taken to tolerate ([NOT DOCUMENTED]; ``http.server`` on loopback collapses it the same way).
+Slashes elsewhere in the path are kept: an empty segment is no route.
+
+``REQUIRED_SCOPES`` are the OAuth scopes each route needs (DOCGUIDE
+``rest-permissions-and-scopes.md``, facts "Required OAuth scopes").
 """
 
 from __future__ import annotations
@@ -37,6 +46,25 @@ ALLOWED: Mapping[RouteName, tuple[str, ...]] = {
     RouteName.QUEUE: ("GET", "DELETE"),
 }
 
+SMS_SEND = "sms_send"
+SMS_READ = "sms_read"
+SMS_WRITE = "sms_write"
+TRACKING_EVENTS_READ = "tracking_events_read"
+REQUIRED_SCOPES: Mapping[tuple[RouteName, str], frozenset[str]] = {
+    (RouteName.MESSAGE, "POST"): frozenset({SMS_SEND}),
+    (RouteName.MESSAGES, "POST"): frozenset({SMS_SEND}),
+    (RouteName.MESSAGE, "GET"): frozenset({TRACKING_EVENTS_READ, SMS_READ}),
+    (RouteName.MESSAGES, "GET"): frozenset({TRACKING_EVENTS_READ, SMS_READ}),
+    (RouteName.DEFINITIONS, "GET"): frozenset({SMS_READ}),
+    (RouteName.DEFINITION, "GET"): frozenset({SMS_READ}),
+    (RouteName.QUEUE, "GET"): frozenset({SMS_READ}),
+    (RouteName.DEFINITIONS, "POST"): frozenset({SMS_WRITE}),
+    (RouteName.DEFINITION, "PATCH"): frozenset({SMS_WRITE}),
+    (RouteName.DEFINITION, "DELETE"): frozenset({SMS_WRITE}),
+    (RouteName.QUEUE, "DELETE"): frozenset({SMS_WRITE}),
+}
+"""Every scope listed for a route is needed (status and notSent need both of theirs)."""
+
 _SMS = ("messaging", "v1", "sms")
 _MESSAGES_PREFIX = MESSAGES_PATH.encode()
 
@@ -62,8 +90,9 @@ def resolve(environ: Mapping[str, Any]) -> Route | None:
     """The route of a WSGI request, or ``None`` when no route matches."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if isinstance(raw, str) and raw:
-        return _match([unquote_to_bytes(part) for part in _raw_path(raw).split(b"/")])
-    path = _to_bytes(str(environ.get("PATH_INFO") or "/"))
+        path = _one_leading_slash(_raw_path(raw))
+        return _match([unquote_to_bytes(part) for part in path.split(b"/")])
+    path = _one_leading_slash(_to_bytes(str(environ.get("PATH_INFO") or "/")))
     if path.startswith(_MESSAGES_PREFIX) and len(path) > len(_MESSAGES_PREFIX):
         return _keyed(RouteName.MESSAGE, path[len(_MESSAGES_PREFIX) :])
     return _match(path.split(b"/"))
@@ -74,6 +103,11 @@ def _raw_path(raw: str) -> bytes:
     if not raw.startswith("/"):
         raw = urlsplit(raw).path or "/"
     return _to_bytes(raw.split("?", 1)[0].split("#", 1)[0])
+
+
+def _one_leading_slash(path: bytes) -> bytes:
+    """``//messaging/...`` as ``/messaging/...`` (a run of leading slashes read as one)."""
+    return b"/" + path.lstrip(b"/") if path.startswith(b"//") else path
 
 
 def _to_bytes(text: str) -> bytes:

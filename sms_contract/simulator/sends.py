@@ -10,20 +10,29 @@ Choices where the documentation is silent:
   always reports per-recipient failures inside a 202 with top-level errorcode 109001 (the
   documented batch form), even when every recipient fails.
 - ``type`` on the not-sent list: missing is 400/10002, any value but ``notSent`` is 400/10005.
+  Its body carries ``requestId`` and ``pageSize`` (the page size served) besides the documented
+  ``lastEventID``, ``messages`` and ``count``: both generated SDKs' tests require them (facts §9,
+  a [CONFLICT] with the vendor example, which shows neither).
+- ``SimulatorConfig.to_optional``: a recipient with a contactKey and no ``to`` is accepted (the
+  platform would use the subscriber's stored number); its status reads as any other's.
 - ``SimulatorConfig.async_rules``: a send breaking only deferred rules is accepted, then reads
   back as SMSNotSent with a subscriber error code (``ASYNC_REASONS``).
 - ``Faults.send_answer``: ``answer_any_send`` replaces both send handlers.
 
 Deviations decided here: ACCEPT_INVALID, ECHO_ALTERED_KEY, SERVER_ERROR_ON_NON_ASCII_KEY,
 SERVER_ERROR_ON_MALFORMED_JSON, REJECT_DOCUMENTED_EXAMPLE, ACCEPT_DUPLICATE_KEY,
-ACCEPT_MISSING_DEFINITION_KEY, ACCEPT_LONG_MESSAGE_KEY, TRIM_MESSAGE_KEY, STATUS_NEVER_FOUND.
+ACCEPT_MISSING_DEFINITION_KEY, ACCEPT_LONG_MESSAGE_KEY, TRIM_MESSAGE_KEY, STATUS_NEVER_FOUND,
+BATCH_ONE_RESPONSE, ACCEPT_BATCH_DUPLICATE_KEY, BATCH_ALL_OR_NOTHING, NOT_SENT_UNLISTED,
+REJECT_LONG_CONTENT (IGNORE_SCOPES is the app's, with the bearer check).
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import replace
+from itertools import islice
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -36,6 +45,7 @@ from sms_contract.simulator.state import (
     UNSPECIFIED_ERROR,
     Category,
     Message,
+    NotSentEvent,
 )
 from sms_contract.simulator.validation import (
     Known,
@@ -146,17 +156,34 @@ def send_batch(call: Call, world: World) -> Reply:
     if isinstance(verdict, Rejection):
         if _server_error_on(verdict, world):
             return _unprocessed()
-        world.state.count("rejected_sends")
-        return error(verdict.status, verdict.errorcode, verdict.message)
+        if Deviation.ACCEPT_INVALID not in deviations:
+            world.state.count("rejected_sends")
+            return error(verdict.status, verdict.errorcode, verdict.message)
+        verdict = _whatever_object(call.body)
+        verdict["recipients"] = [r for r in verdict.get("recipients") or [] if isinstance(r, dict)]
+        validated = False
+    else:
+        validated = True
     seen: set[str] = set()
-    responses: list[dict[str, Any]] = []
+    judged: list[tuple[dict[str, Any], str, Rejection | None]] = []
     for given in verdict["recipients"]:
         item = _trimmed(given) if Deviation.TRIM_MESSAGE_KEY in deviations else given
         key, rejection = check_batch_item(
             item, seen, _key_taken(world), world.config.window_text, policy
         )
+        judged.append((item, key, rejection))
+    refused = [rejection for _, _, rejection in judged if rejection is not None]
+    if refused and Deviation.BATCH_ALL_OR_NOTHING in deviations:
+        world.state.count("rejected_sends", len(judged))
+        return error(refused[0].status, refused[0].errorcode, refused[0].message)
+    responses: list[dict[str, Any]] = []
+    for item, key, rejection in judged:
         if rejection is None:
-            failure = deferred_failure(verdict, item, _definition_known(world), policy)
+            failure = (
+                deferred_failure(verdict, item, _definition_known(world), policy)
+                if validated
+                else None  # ACCEPT_INVALID took whatever was sent: nothing is checked later
+            )
             _accept(item, key, verdict, world, failure)
             responses.append({"messageKey": key})
         else:
@@ -164,10 +191,12 @@ def send_batch(call: Call, world: World) -> Reply:
             responses.append(
                 {"messageKey": key, "errorcode": rejection.errorcode, "message": rejection.message}
             )
-    failed = sum(1 for answer in responses if "errorcode" in answer)
+    failed = len(refused)
+    if Deviation.BATCH_ONE_RESPONSE in deviations:
+        responses = responses[:1]
     if not failed:
         return Reply(202, {"requestId": request_id(), "errorcode": 0, "responses": responses})
-    return Reply(202, _has_errors(failed, len(responses), responses))
+    return Reply(202, _has_errors(failed, len(judged), responses))
 
 
 def answer_any_send(call: Call, world: World, status_code: int) -> Reply:
@@ -252,7 +281,11 @@ def not_sent(call: Call, world: World) -> Reply:
         return page_size
     if isinstance(last, Reply):
         return last
-    events = [event for event in world.state.not_sent if event.event_id > last][:page_size]
+    if Deviation.NOT_SENT_UNLISTED in world.config.deviations:
+        newer: Iterator[NotSentEvent] = iter(())
+    else:
+        newer = (event for event in world.state.not_sent if event.event_id > last)
+    events = list(islice(newer, page_size))
     messages = [
         {
             "statusCode": event.status_code,
@@ -266,7 +299,14 @@ def not_sent(call: Call, world: World) -> Reply:
         for event in events
     ]
     last_id = events[-1].event_id if events else last
-    return Reply(200, {"lastEventID": last_id, "messages": messages, "count": len(messages)})
+    body = {
+        "requestId": request_id(),
+        "lastEventID": last_id,
+        "messages": messages,
+        "count": len(messages),
+        "pageSize": page_size,
+    }
+    return Reply(200, body)
 
 
 def integer_param(query: dict[str, str], name: str, default: int, *, minimum: int) -> int | Reply:
@@ -302,8 +342,7 @@ def _accept(
         world.state.settle(message, definition, world.config, world.now)
     else:  # validated after accepting: it fails at once, before any queueing
         world.state.mark_not_sent(message, ASYNC_REASONS[failure], world.now)
-    horizon = max(world.config.message_key_window, world.config.status_retention)
-    world.state.remember(message, horizon)
+    world.state.remember(message)
     world.state.count("accepted_sends")
 
 
@@ -315,6 +354,9 @@ def _policy(world: World) -> Policy:
         max_key_length=(
             None if Deviation.ACCEPT_LONG_MESSAGE_KEY in deviations else MESSAGE_KEY_MAX_LENGTH
         ),
+        to_optional=world.config.to_optional,
+        unique_batch_keys=Deviation.ACCEPT_BATCH_DUPLICATE_KEY not in deviations,
+        one_part_content=Deviation.REJECT_LONG_CONTENT in deviations,
     )
 
 

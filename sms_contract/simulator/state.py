@@ -1,7 +1,21 @@
 """The simulator's memory: tokens, send definitions, messages, not-sent events, counters.
 
 Plain data. The ``Simulator`` holds one lock around every request, so nothing here locks
-on its own; read ``Counters`` through ``Simulator.counters`` (a snapshot taken under the lock).
+on its own; read ``Counters`` through ``Simulator.counters`` and ``Sizes`` through
+``Simulator.sizes`` (snapshots taken under the lock).
+
+Memory is bounded by what must be remembered, and what need not be is evicted, amortised, when
+something new is stored (nothing runs in the background):
+
+- a token is forgotten once expired: issuing one drops the expired tokens at the head of a deque
+  kept in expiry order (O(1) per token, not O(tokens alive));
+- a send (its messageKey and its status) is forgotten once past both its uniqueness window and
+  the 3 days its status is readable (``horizon``): storing one drops the sends older than that
+  from the head of a deque in arrival order;
+- a not-sent event is forgotten ``retention`` after it happened (the not-sent list is taken to
+  keep what the status route keeps, 3 days: [NOT DOCUMENTED]); event ids keep counting.
+
+Deleted definitions (listed with ``status: "Deleted"``) are kept: they only grow by deletes.
 """
 
 from __future__ import annotations
@@ -14,7 +28,8 @@ from enum import StrEnum
 from typing import Any
 
 from sms_contract.simulator.config import DefinitionSeed, SimulatorConfig
-from sms_contract.simulator.wire import composite_id, definition_timestamp
+from sms_contract.simulator.wire import composite_id as new_composite_id
+from sms_contract.simulator.wire import definition_timestamp
 
 
 class Category(StrEnum):
@@ -98,7 +113,7 @@ class Definition:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     """One accepted send and its latest status."""
 
@@ -109,9 +124,16 @@ class Message:
     accepted_at: float
     category: Category = Category.SENT
     event_at: float = 0.0
-    composite_id: str = field(default_factory=composite_id)
     status_code: int | None = None
     status_message: str | None = None
+    _composite_id: str | None = field(default=None, repr=False)
+
+    @property
+    def composite_id(self) -> str:
+        """Made when first read (most sends are never read back), then kept."""
+        if self._composite_id is None:
+            self._composite_id = new_composite_id()
+        return self._composite_id
 
 
 @dataclass(frozen=True)
@@ -150,17 +172,52 @@ class Counters:
 COUNTER_NAMES: tuple[str, ...] = tuple(Counters.__dataclass_fields__)
 
 
+@dataclass(frozen=True)
+class Sizes:
+    """How much the simulator holds; a snapshot (``Simulator.sizes``)."""
+
+    tokens: int = 0
+    """Tokens issued and not yet evicted (an expired token is evicted by the next issue)."""
+    messages: int = 0
+    """Sends remembered: their messageKeys (taken while in the window) and their statuses."""
+    not_sent_events: int = 0
+    """Events of the not-sent list."""
+    definitions: int = 0
+    """Definitions, the deleted ones included."""
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """An issued access token: when it stops working, and the scopes it was granted."""
+
+    expires: float
+    scopes: frozenset[str]
+
+
 @dataclass
 class State:
-    """Everything the simulator remembers between requests."""
+    """Everything the simulator remembers between requests.
 
-    tokens: dict[str, float] = field(default_factory=dict)
+    ``horizon``: seconds a send is remembered (its messageKey window and its status retention,
+    whichever is longer); ``retention``: seconds a not-sent event is listed.
+    """
+
+    horizon: float = 3 * 86_400.0
+    retention: float = 3 * 86_400.0
+    tokens: dict[str, Token] = field(default_factory=dict)
     definitions: dict[str, Definition] = field(default_factory=dict)
     archived: list[Definition] = field(default_factory=list)
     messages: dict[str, Message] = field(default_factory=dict)
-    not_sent: list[NotSentEvent] = field(default_factory=list)
+    not_sent: deque[NotSentEvent] = field(default_factory=deque)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTER_NAMES, 0))
-    _arrivals: deque[tuple[float, str]] = field(default_factory=deque)
+    _arrivals: deque[Message] = field(default_factory=deque)
+    _expiries: deque[tuple[float, str]] = field(default_factory=deque)
+    _last_event_id: int = 0
+
+    @classmethod
+    def for_config(cls, config: SimulatorConfig) -> State:
+        horizon = max(config.message_key_window, config.status_retention)
+        return cls(horizon=horizon, retention=config.status_retention)
 
     def count(self, name: str, amount: int = 1) -> None:
         self.counts[name] += amount
@@ -168,30 +225,44 @@ class State:
     def counters(self) -> Counters:
         return Counters(**self.counts)
 
-    def issue_token(self, now: float, lifetime: float) -> str:
-        self.tokens = {token: end for token, end in self.tokens.items() if end > now}
+    def sizes(self) -> Sizes:
+        return Sizes(
+            tokens=len(self.tokens),
+            messages=len(self.messages),
+            not_sent_events=len(self.not_sent),
+            definitions=len(self.definitions) + len(self.archived),
+        )
+
+    def issue_token(self, now: float, lifetime: float, scopes: frozenset[str]) -> str:
+        """A new token valid for ``lifetime`` seconds; the expired ones are evicted first."""
+        expiries = self._expiries
+        while expiries and expiries[0][0] <= now:
+            _, expired = expiries.popleft()
+            self.tokens.pop(expired, None)
         token = secrets.token_urlsafe(48)
-        self.tokens[token] = now + lifetime
+        self.tokens[token] = Token(now + lifetime, scopes)
+        expiries.append((now + lifetime, token))
         return token
 
-    def token_valid(self, token: str, now: float) -> bool:
-        expires = self.tokens.get(token)
-        return expires is not None and now < expires
+    def token_scopes(self, token: str, now: float) -> frozenset[str] | None:
+        """The scopes of a token that is valid at ``now``; ``None`` if unknown or expired."""
+        found = self.tokens.get(token)
+        return found.scopes if found is not None and now < found.expires else None
 
     def key_taken(self, key: str, now: float, window: float) -> bool:
         message = self.messages.get(key)
         return message is not None and now < message.accepted_at + window
 
-    def remember(self, message: Message, horizon: float) -> None:
+    def remember(self, message: Message) -> None:
         """Store an accepted send; forget sends older than ``horizon`` seconds."""
         self.messages[message.key] = message
-        self._arrivals.append((message.accepted_at, message.key))
-        cutoff = message.accepted_at - horizon
-        while self._arrivals and self._arrivals[0][0] < cutoff:
-            at, key = self._arrivals.popleft()
-            stored = self.messages.get(key)
-            if stored is not None and stored.accepted_at == at:
-                del self.messages[key]
+        arrivals = self._arrivals
+        arrivals.append(message)
+        cutoff = message.accepted_at - self.horizon
+        while arrivals and arrivals[0].accepted_at < cutoff:
+            old = arrivals.popleft()
+            if self.messages.get(old.key) is old:  # not since replaced by a reuse of its key
+                del self.messages[old.key]
 
     def settle(
         self, message: Message, definition: Definition | None, config: SimulatorConfig, now: float
@@ -211,8 +282,11 @@ class State:
         message.category = Category.NOT_SENT
         message.event_at = now
         message.status_code, message.status_message = reason
-        event_id = len(self.not_sent) + 1
-        self.not_sent.append(NotSentEvent(event_id, message, reason[0], reason[1], now))
+        self._last_event_id += 1
+        self.not_sent.append(NotSentEvent(self._last_event_id, message, *reason, now))
+        cutoff = now - self.retention
+        while self.not_sent and self.not_sent[0].at < cutoff:
+            self.not_sent.popleft()
 
     def queued(self, definition_key: str) -> list[Message]:
         return [

@@ -19,7 +19,9 @@ Choices where the documentation is silent, recorded here once:
 A ``Policy`` relaxes the order above for a configured simulator: rules it ``defers`` are
 skipped here (the first *other* broken rule still wins) and reported by ``deferred_failure``
 once the send is accepted; two deviations make definitionKey optional or lift the messageKey
-length limit. The default ``Policy()`` is the documented behaviour.
+length limit; ``to_optional`` (``SimulatorConfig.to_optional``) admits a recipient with a
+contactKey and no ``to`` member (a ``null`` or ``""`` one is still refused), the reading of
+Salesforce's own SDK tests (facts §9). The default ``Policy()`` is the documented behaviour.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 from sms_contract.simulator.wire import generated_message_key, rule_message
 from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, MOBILE_NUMBER, Scope, rule
+from sms_contract.spec.sms_text import is_gsm7, message_units
 
 Known = Callable[[str], bool]
 
@@ -46,6 +49,13 @@ class Policy:
     ``null`` and ``""`` are still missing."""
     max_key_length: int | None = MESSAGE_KEY_MAX_LENGTH
     """The longest messageKey; ``None``: no limit (ACCEPT_LONG_MESSAGE_KEY)."""
+    to_optional: bool = False
+    """A recipient with a contactKey needs no ``to`` (``SimulatorConfig.to_optional``)."""
+    unique_batch_keys: bool = True
+    """A messageKey used twice in one batch is refused (off: ACCEPT_BATCH_DUPLICATE_KEY)."""
+    one_part_content: bool = False
+    """content.message must fit one part: 160 GSM-7 septets or 70 UCS-2 units
+    (REJECT_LONG_CONTENT)."""
 
 
 DOCUMENTED = Policy()
@@ -107,8 +117,22 @@ def check_single(
         or _recipient(payload)
         or recipient_fields(recipient if isinstance(recipient, dict) else {}, policy)
         or message_key_rules(message_key, key_taken, window_text, policy)
+        or _content_length(payload, policy)
     )
     return found or payload
+
+
+def _content_length(payload: dict[str, Any], policy: Policy) -> Rejection | None:
+    """REJECT_LONG_CONTENT: content.message over one part is refused with 10005."""
+    content = payload.get("content")
+    message = content.get("message") if isinstance(content, dict) else None
+    if not policy.one_part_content or not isinstance(message, str):
+        return None
+    units, most = message_units(message), (160 if is_gsm7(message) else 70)
+    if units <= most:
+        return None
+    detail = f"content.message is {units} units, at most {most}"
+    return Rejection(10005, f"MCMS_UTM_Validation_InvalidValue_content: {detail}")
 
 
 def check_batch(
@@ -134,12 +158,12 @@ def check_batch(
     if len(recipients) > max_recipients:
         detail = f"{len(recipients)} recipients, at most {max_recipients} per request"
         return Rejection(109101, f"MCMS_UTM_Validation_TooManySubscribers: {detail}")
-    return payload
+    return _content_length(payload, policy) or payload
 
 
 def recipient_fields(recipient: dict[str, Any], policy: Policy = DOCUMENTED) -> Rejection | None:
     """The RECIPIENT-scope field rules: ``to`` missing or invalid, contactKey missing."""
-    return _first(_recipient_problems(recipient), policy)
+    return _first(_recipient_problems(recipient, policy), policy)
 
 
 def deferred_failure(
@@ -150,7 +174,10 @@ def deferred_failure(
     Call it only on a payload that passed ``check_single``/``check_batch`` with the same policy
     (the field types are then known to be right).
     """
-    problems = [*_definition(payload, definition_known, policy), *_recipient_problems(recipient)]
+    problems = [
+        *_definition(payload, definition_known, policy),
+        *_recipient_problems(recipient, policy),
+    ]
     return next((p.rule_id for p in problems if p.rule_id in policy.deferred), None)
 
 
@@ -159,16 +186,19 @@ def _first(problems: list[Rejection], policy: Policy) -> Rejection | None:
     return next((p for p in problems if p.rule_id not in policy.deferred), None)
 
 
-def _recipient_problems(recipient: dict[str, Any]) -> list[Rejection]:
+def _recipient_problems(recipient: dict[str, Any], policy: Policy) -> list[Rejection]:
     """Every recipient field rule broken, in order (a missing ``to`` is not also invalid)."""
     problems: list[Rejection] = []
     to = recipient.get("to")
+    contact_key = recipient.get("contactKey")
+    has_contact_key = contact_key is not None and contact_key != ""
     if to is None or to == "":
-        problems.append(Rejection.of("to-missing", "Invalid subscriber"))
+        # The SDKs' reading leaves ``to`` out; an empty or null one is refused under both.
+        if not (policy.to_optional and has_contact_key and "to" not in recipient):
+            problems.append(Rejection.of("to-missing", "Invalid subscriber"))
     elif not isinstance(to, str) or not MOBILE_NUMBER.fullmatch(to):
         problems.append(Rejection.of("to-invalid"))
-    contact_key = recipient.get("contactKey")
-    if contact_key is None or contact_key == "":
+    if not has_contact_key:
         problems.append(Rejection.of("contact-key-missing"))
     return problems
 
@@ -295,7 +325,7 @@ def check_batch_item(
     found = recipient_fields(item, policy)
     if found is None and _too_long(key, policy):
         found = Rejection.of("message-key-too-long")
-    if found is None and key in seen:
+    if found is None and key in seen and policy.unique_batch_keys:
         detail = "messageKey used more than once in the same send request"
         found = Rejection.of("message-key-reused", detail)
     seen.add(key)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import Any
@@ -52,9 +52,42 @@ def rule_message(rule: Rule, detail: str | None = None) -> str:
     return f"MCMS_UTM_{rule.error_name}: {detail}" if detail else rule.wire_message
 
 
-def not_authorized() -> Reply:
-    """401 as the error-handling page documents it (errorcode 0)."""
-    return error(401, 0, "Not Authorized", ERROR_HANDLING)
+REALM = "sms-contract-simulator"
+"""The ``realm`` of ``WWW-Authenticate`` ([NOT DOCUMENTED]: any string; RFC 6750 §3)."""
+TOKEN_MISSING = "The access token is missing"
+TOKEN_INVALID = "The access token is invalid or expired"
+INSUFFICIENT_PRIVILEGES = 20002
+
+
+def bearer_challenge(error_code: str, description: str, scope: str | None = None) -> str:
+    """A ``WWW-Authenticate: Bearer ...`` value (RFC 6750 §3), e.g. ``Bearer
+    realm="sms-contract-simulator", error="invalid_token", error_description="..."``."""
+    challenge = f'Bearer realm="{REALM}", error="{error_code}", error_description="{description}"'
+    return f'{challenge}, scope="{scope}"' if scope else challenge
+
+
+def not_authorized(description: str = TOKEN_INVALID) -> Reply:
+    """401 as the error-handling page documents it (errorcode 0), with the RFC 6750 challenge
+    ``error="invalid_token"``: FuelSDK-Node-REST refreshes its token only on a 401 that carries
+    it (facts §9; [NOT DOCUMENTED] by the vendor). Sent for a missing token too, so that such a
+    client also fetches one."""
+    reply = error(401, 0, "Not Authorized", ERROR_HANDLING)
+    challenge = bearer_challenge("invalid_token", description)
+    return replace(reply, headers={"WWW-Authenticate": challenge})
+
+
+def insufficient_scope(needed: frozenset[str]) -> Reply:
+    """403 with errorcode 20002 Insufficient Privileges (error-handling page) for a token that
+    lacks a scope the route needs, with the RFC 6750 ``insufficient_scope`` challenge."""
+    scope = " ".join(sorted(needed))
+    reply = error(
+        403,
+        INSUFFICIENT_PRIVILEGES,
+        f"Insufficient Privileges: the token lacks a scope this request needs ({scope})",
+        ERROR_HANDLING,
+    )
+    challenge = bearer_challenge("insufficient_scope", "The access token lacks a scope", scope)
+    return replace(reply, headers={"WWW-Authenticate": challenge})
 
 
 def not_found(message: str) -> Reply:

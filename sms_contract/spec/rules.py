@@ -54,6 +54,38 @@ def looks_deliverable(value: Any) -> bool:
     return isinstance(text, str) and MOBILE_NUMBER.fullmatch(text.strip()) is not None
 
 
+HARNESS_CONTACT_KEY_PREFIX = "sms-contract-"
+"""How every contactKey the harness makes up for a recipient without a number starts. A send
+with no ``to`` may be delivered to the number a subscriber has on file ([CONFLICT]
+recipient.to required: the SDKs' integration tests send contactKey only), so the live-safety
+rails let a recipient go without a number only when its contactKey is one of these: the
+harness's own, naming no subscriber of the tenant."""
+NO_SUBSCRIBER = f"{HARNESS_CONTACT_KEY_PREFIX}no-subscriber"
+"""The contactKey of the probes that leave ``to`` out: a subscriber no tenant has."""
+
+
+def has_no_number(recipient: Any) -> bool:
+    """A recipient object whose ``to`` is absent, null or blank."""
+    if not isinstance(recipient, dict):
+        return False
+    to = recipient.get("to")
+    return to is None or (isinstance(to, str) and not to.strip())
+
+
+def may_name_a_subscriber(recipient: Any) -> bool:
+    """A numberless recipient (:func:`has_no_number`) whose contactKey could be a real
+    subscriber's, i.e. one the harness did not make up: the platform might deliver to the number
+    on file."""
+    if not has_no_number(recipient):
+        return False
+    key = recipient.get("contactKey")
+    return (
+        isinstance(key, str)
+        and bool(key.strip())
+        and not key.startswith(HARNESS_CONTACT_KEY_PREFIX)
+    )
+
+
 class RejectionForm(StrEnum):
     """The two documented forms of a rejected send (architecture.md, "Rejection is not only a
     4xx"); the client reads them, the simulator answers in them."""
@@ -86,6 +118,9 @@ class Rule:
     # True when the documentation says in prose that the request is rejected, so a target that
     # accepts it fails even though the payload is valid against the schema.
     rejection_documented: bool = False
+    # The spec's x-conflicts topic under which a payload breaking this rule is admitted by one
+    # documented reading: a target that accepts it and sends it follows that reading (observed).
+    conflict: str | None = None
 
     @property
     def wire_message(self) -> str:
@@ -207,6 +242,7 @@ RULES: tuple[Rule, ...] = (
         SEND_PAGE,
         "recipient.to string Required: Channel address of the recipient.",
         code_documented=True,
+        conflict="recipient.to required",
     ),
     Rule(
         "to-invalid",
@@ -227,6 +263,7 @@ RULES: tuple[Rule, ...] = (
         400,
         SEND_PAGE,
         "recipient.contactKey: Each request must include a contactKey.",
+        conflict="recipient.contactKey required",
     ),
     Rule(
         "message-key-too-long",

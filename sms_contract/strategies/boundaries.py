@@ -15,10 +15,12 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sms_contract.exchange import JSON_MEDIA_TYPE
-from sms_contract.spec.rules import RULES_BY_ID
+from sms_contract.spec.rules import NO_SUBSCRIBER, RULES_BY_ID
+from sms_contract.spec.sms_text import message_units
 from sms_contract.strategies.cases import InvalidSend, wire
 
 KEY_RULES = frozenset({"message-key-too-long", "message-key-reused"})
@@ -127,6 +129,16 @@ def _wrong_types(body: dict[str, Any]) -> list[InvalidSend]:
     ]
 
 
+def _numberless(body: dict[str, Any]) -> list[InvalidSend]:
+    """``to`` removed, and set to the empty string, under the harness's own contactKey: a
+    numberless recipient with a real subscriber's key could be delivered to the number on file."""
+    anonymous = _with(body, NO_SUBSCRIBER, "recipient", "contactKey")
+    return [
+        replace(variant, description=f"{variant.description} (contactKey {NO_SUBSCRIBER!r})")
+        for variant in _missing_or_empty("to-missing", anonymous, "recipient", "to")
+    ]
+
+
 _VARIANTS: dict[str, Callable[[dict[str, Any], str], list[InvalidSend]]] = {
     "malformed-json": lambda body, unknown: _malformed(body),
     "body-not-object": lambda body, unknown: _not_objects("body-not-object", body),
@@ -166,7 +178,7 @@ _VARIANTS: dict[str, Callable[[dict[str, Any], str], list[InvalidSend]]] = {
         )
     ],
     "wrong-type": lambda body, unknown: _wrong_types(body),
-    "to-missing": lambda body, unknown: _missing_or_empty("to-missing", body, "recipient", "to"),
+    "to-missing": lambda body, unknown: _numberless(body),
     "to-invalid": lambda body, unknown: [
         _send(
             "to-invalid",
@@ -195,3 +207,74 @@ def named_variants(
     if rule_id not in _VARIANTS:
         raise ValueError(f"no named variants for rule {rule_id!r}")
     return _VARIANTS[rule_id](body, unknown_definition_key)
+
+
+# --- valid content at the documented segment boundaries ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ContentVariant:
+    """A valid send's content override (and personalisation attributes) at a documented
+    boundary: what a send carries, and the text a report shows for it."""
+
+    name: str
+    description: str
+    message: str
+    attributes: dict[str, str] | None = None
+
+    def applied_to(self, body: dict[str, Any]) -> dict[str, Any]:
+        """``body`` (a valid send) with this content and, if any, these attributes."""
+        changed = _with(body, self.message, "content", "message")
+        if self.attributes is not None:
+            changed = _with(changed, dict(self.attributes), "recipient", "attributes")
+        return changed
+
+
+def _padded(head: str, pad: str, units: int) -> str:
+    """``head`` filled up with ``pad`` to exactly ``units`` message units."""
+    text = head
+    while message_units(text + pad) <= units:
+        text += pad
+    if message_units(text) != units:  # pragma: no cover - the pads are one unit each
+        raise AssertionError(f"cannot pad {head!r} to {units} units")
+    return text
+
+
+UNICODE_ATTRIBUTES: dict[str, str] = {
+    "Prénom": "Zoë",
+    "名前": "太郎",
+    "Emoji": "🙂👍🏽",
+    "Ελληνικά": "Ωμέγα",
+}
+"""recipient.attributes with non-ASCII keys and values (accents, CJK, Greek, astral emoji with a
+skin-tone modifier): "key:value personalization", no character restriction documented."""
+
+_GSM7_HEAD = "sms-contract GSM-7 €[]{}~^|\\ "  # the extension characters count 2 septets each
+_UCS2_HEAD = "sms-contract UCS-2 消息 🙂 "  # a CJK character forces UCS-2; the emoji counts 2
+
+CONTENT_VARIANTS: tuple[ContentVariant, ...] = (
+    ContentVariant(
+        "gsm7-one-part",
+        "content.message of exactly 160 GSM-7 septets (one part; extension characters count "
+        "2) and recipient.attributes with non-ASCII keys and values",
+        _padded(_GSM7_HEAD, "a", 160),
+        UNICODE_ATTRIBUTES,
+    ),
+    ContentVariant(
+        "ucs2-one-part",
+        "content.message of exactly 70 UCS-2 units (one part; an astral emoji counts 2)",
+        _padded(_UCS2_HEAD, "ж", 70),
+    ),
+    ContentVariant(
+        "gsm7-two-parts",
+        "content.message of 161 GSM-7 septets (two parts of at most 153)",
+        _padded(_GSM7_HEAD, "a", 161),
+    ),
+    ContentVariant(
+        "ucs2-two-parts",
+        "content.message of 71 UCS-2 units (two parts of at most 67)",
+        _padded(_UCS2_HEAD, "ж", 71),
+    ),
+)
+"""The content a send may carry at each documented boundary (help "SMS Limits and
+Guidelines": 160 GSM-7 / 70 UCS-2 characters in one message, 153 / 67 per part)."""

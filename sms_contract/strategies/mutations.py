@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
 from sms_contract.exchange import JSON_MEDIA_TYPE
-from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, RULES_BY_ID
+from sms_contract.spec.rules import MESSAGE_KEY_MAX_LENGTH, NO_SUBSCRIBER, RULES_BY_ID
 from sms_contract.strategies.alphabets import PRINTABLE
 from sms_contract.strategies.cases import InvalidSend, wire
 from sms_contract.strategies.recipients import contact_keys, phone_numbers
@@ -124,6 +124,17 @@ def _missing(
         return _invalid(rule_id, key, body, f"{dotted} set to the empty string", dotted)
     del parent[path[-1]]
     return _invalid(rule_id, key, body, f"{dotted} removed", dotted)
+
+
+@st.composite
+def _numberless(draw: st.DrawFn, ctx: MutationContext) -> InvalidSend:
+    """``to`` removed or empty under the harness's own contactKey: a numberless recipient under
+    a real subscriber's key could be delivered to the number on file."""
+    case = draw(_missing(ctx, "to-missing", ("recipient", "to"), allow_empty=True))
+    body = case.json_body
+    body["recipient"]["contactKey"] = NO_SUBSCRIBER
+    description = f"{case.description} (contactKey {NO_SUBSCRIBER!r})"
+    return _invalid("to-missing", case.message_key, body, description, case.field_path)
 
 
 @st.composite
@@ -291,7 +302,7 @@ GENERATORS: Final[dict[str, Generator]] = {
     ),
     "recipient-and-recipients": _recipient_and_recipients,
     "wrong-type": _wrong_type,
-    "to-missing": lambda c: _missing(c, "to-missing", ("recipient", "to"), allow_empty=True),
+    "to-missing": lambda c: _numberless(c),
     "to-invalid": lambda c: _replaced(
         c, "to-invalid", ("recipient", "to"), _NOT_A_NUMBER, "a value that is not a mobile number"
     ),

@@ -73,6 +73,34 @@ TABLE: dict[str, Row] = {
         deviating(Deviation.ACCEPT_DUPLICATE_KEY),
         "a reused messageKey was accepted again (HTTP 202, errorcode 0)",
     ),
+    "SEND-CONTENT": row(
+        deviating(Deviation.REJECT_LONG_CONTENT),
+        "content.message of ",
+        "(two parts",
+        ": a valid send was not accepted: got HTTP 400 (rejected with HTTP 4xx, errorcode 10005)",
+    ),
+    "SEND-BATCH-ACCEPTED": row(
+        deviating(Deviation.BATCH_ONE_RESPONSE),
+        "responses[]",
+    ),
+    "SEND-BATCH-DUPLICATE-KEY": row(
+        deviating(Deviation.ACCEPT_BATCH_DUPLICATE_KEY),
+        "a batch with the same messageKey on 2 recipients was accepted (HTTP 202, errorcode 0, "
+        "2 item(s) without an error): documented, the message is rejected",
+    ),
+    "SEND-BATCH-PARTIAL": row(
+        deviating(Deviation.BATCH_ALL_OR_NOTHING),
+        "got HTTP 400 (rejected with HTTP 4xx, errorcode 109106) (the valid recipient was refused "
+        "with it); documented: 202 with top-level errorcode 109001",
+    ),
+    "SEND-BATCH-RECIPIENT-AND-RECIPIENTS": row(
+        deviating(Deviation.ACCEPT_INVALID),
+        "with a recipient object beside recipients was accepted, HTTP 202",
+    ),
+    "SEND-BATCH-EMPTY": row(
+        deviating(Deviation.ACCEPT_INVALID),
+        "a batch whose recipients array is empty was accepted, HTTP 202",
+    ),
     "SEND-REJECT-MALFORMED-JSON": row(
         deviating(Deviation.ACCEPT_INVALID), f"{ACCEPTED_INVALID}: the body is not valid JSON"
     ),
@@ -163,6 +191,20 @@ TABLE: dict[str, Row] = {
     "TOKEN-BAD-SECRET": row(
         deviating(Deviation.ACCEPT_BAD_SECRET),
         "a wrong client secret got HTTP 200 and issued a token, documented 401",
+    ),
+    "AUTH-INSUFFICIENT-SCOPE": row(
+        deviating(Deviation.IGNORE_SCOPES),
+        "a send with a token of scope 'sms_read' got HTTP 202 (accepted, errorcode 0) and the "
+        "message was queued for delivery, documented 403 (sending needs sms_send)",
+    ),
+    # The platform here rejects a ``to`` that is no mobile number only after accepting it (the
+    # documented asynchronous validation), and then leaves it out of the list.
+    "NOT-SENT": row(
+        SimulatorConfig(
+            async_rules=frozenset({"to-invalid"}),
+            deviations=frozenset({Deviation.NOT_SENT_UNLISTED}),
+        ),
+        "has the status SMSNotSent, and the notSent list did not hold it",
     ),
     "STATUS-AFTER-SEND": row(
         deviating(Deviation.UNKNOWN_EVENT_CATEGORY),

@@ -326,7 +326,7 @@ def test_run_help_explains_the_defaults(capsys: pytest.CaptureFixture[str]) -> N
         "generated examples per property-based check (default: 5",
         "where reports are written (default: reports)",
         "seed (default: random, printed",
-        "most accepted sends (live default: 10; mock: unbounded)",
+        "most accepted sends (live default: 15; mock: unbounded)",
         "most requests in all (live default: 200; mock: unbounded)",
         "mock default: the documented example 15555551234",
         "(default: 3)",

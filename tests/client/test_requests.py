@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 import types
 from dataclasses import dataclass
@@ -124,6 +125,25 @@ class TestReads:
             f"{REST}/messaging/v1/sms/definitions"
             "?$filter=status%20eq%20active&$pageSize=10&$page=1&$orderBy=name"
         )
+
+    def test_messages_not_sent_asks_for_the_type_and_the_page(self, make_client):
+        """type=notSent always; $pageSize and lastEventId only when given."""
+        client, transport = make_client(ok)
+        client.messages_not_sent()
+        client.messages_not_sent(page_size=50, last_event_id=35774)
+        assert [r.url for r in rest_requests(transport)] == [
+            f"{REST}/messaging/v1/sms/messages/?type=notSent",
+            f"{REST}/messaging/v1/sms/messages/?type=notSent&$pageSize=50&lastEventId=35774",
+        ]
+
+    def test_a_token_exchange_may_ask_for_a_narrower_scope(self, make_client):
+        """scope replaces the configured scope in that one request; the client's own token
+        requests keep the configured one."""
+        client, transport = make_client(ok, config=credentials(scope="sms_read sms_send"))
+        client.token_exchange(scope="sms_read")
+        client.message_status("k")
+        bodies = [json.loads(r.body or b"") for r in transport.requests if r.path == "/v2/token"]
+        assert [body.get("scope") for body in bodies] == ["sms_read", "sms_read sms_send"]
 
     def test_list_definitions_without_parameters(self, make_client):
         """No parameters, no query string."""

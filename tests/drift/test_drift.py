@@ -89,7 +89,8 @@ def test_a_conformant_simulator_shows_no_drift_and_writes_the_report_section(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """No deviation: exit 0, nothing changed; drift.md and drift.json are written, and what
-    could not be compared on a live target (a clock to move) is listed as such."""
+    could not be compared on a live target (a clock to move, a second token, tenant changes)
+    is listed as such."""
     code = _drift(frozenset(), "--max-sends", "40", "--report-dir", "out")
     out = capsys.readouterr().out.splitlines()
     markdown = (tmp_path / "out" / "drift.md").read_text("utf-8")
@@ -102,6 +103,13 @@ def test_a_conformant_simulator_shows_no_drift_and_writes_the_report_section(
             "case_id": "AUTH-EXPIRED-TOKEN#1",
             "reason": "needs to move the target's clock (only the simulator can; a real token "
             "lives 20 minutes)",
+        },
+        {
+            "check_id": "AUTH-INSUFFICIENT-SCOPE",
+            "case_id": "AUTH-INSUFFICIENT-SCOPE#1",
+            "reason": "requests a second token (with a narrower scope) beside the run's one, and "
+            "the vendor throttles token requests; runs against a live tenant only with "
+            "--allow-extra-token",
         },
         {
             "check_id": "DEFINITIONS-LIFECYCLE",

@@ -45,7 +45,9 @@ def run_mock(run_options: RunOptions, **settings: Any) -> RunOutcome:
         return Runner(target, run_options).run(plan(run_options, target.capabilities))
 
 
-def live_capabilities(base_url: str, environ: dict[str, str]) -> frozenset[Capability]:
+def live_capabilities(
+    base_url: str, environ: dict[str, str], *, allow_extra_token: bool = False
+) -> frozenset[Capability]:
     settings = TargetSettings(
         kind=TargetKind.LIVE,
         base_url=base_url,
@@ -53,6 +55,7 @@ def live_capabilities(base_url: str, environ: dict[str, str]) -> frozenset[Capab
         allow_list=(NUMBER,),
         definition_key="account-reset",
         environ=environ,
+        allow_extra_token=allow_extra_token,
     ).resolved()
     with open_target(settings) as target:  # opening a live target sends nothing
         return target.capabilities
@@ -178,6 +181,17 @@ def test_a_loopback_live_target_may_get_generated_sends() -> None:
     """A simulator on 127.0.0.1 is not billed, so generated recipients may go there."""
     capabilities = live_capabilities("http://127.0.0.1:8080", {"SFMC_ACCESS_TOKEN": "t"})
     assert capabilities == frozenset({Capability.GENERATED_SENDS})
+
+
+def test_an_extra_token_is_asked_of_a_live_target_only_when_allowed() -> None:
+    """A live tenant throttles token requests: the narrow-scope token needs
+    --allow-extra-token, on loopback too (a live run there behaves as against a tenant)."""
+    credentials = {"SFMC_CLIENT_ID": "id", "SFMC_CLIENT_SECRET": "secret"}
+    for base in ("https://mc123.rest.marketingcloudapis.com", "http://127.0.0.1:8080"):
+        assert Capability.EXTRA_TOKEN not in live_capabilities(base, credentials)
+        assert Capability.EXTRA_TOKEN in live_capabilities(
+            base, credentials, allow_extra_token=True
+        )
 
 
 def test_the_mock_skips_nothing() -> None:

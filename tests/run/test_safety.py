@@ -12,8 +12,8 @@ from sms_contract.spec.rules import looks_deliverable
 ALLOWED = "15555551234"
 
 
-def _send(to: object, key: str = "k") -> HttpRequest:
-    body = {"definitionKey": "d", "recipient": {"to": to, "contactKey": "c"}}
+def _send(to: object, key: str = "k", contact_key: str = "c") -> HttpRequest:
+    body = {"definitionKey": "d", "recipient": {"to": to, "contactKey": contact_key}}
     return HttpRequest(
         "POST", f"https://x/messaging/v1/sms/messages/{key}", {}, json.dumps(body).encode()
     )
@@ -36,10 +36,38 @@ def test_a_deliverable_number_outside_the_allow_list_is_refused_before_sending()
     assert "15555550100" not in str(caught.value)
 
 
-@pytest.mark.parametrize("to", ["not-a-number", "", "1" * 40, None, ALLOWED])
+@pytest.mark.parametrize("to", ["not-a-number", "1" * 40, 42, ALLOWED])
 def test_undeliverable_values_and_allow_listed_numbers_pass(to):
     """Values no carrier could deliver to, and allow-listed numbers, are let through."""
     _guard().before_send(_send(to))
+
+
+@pytest.mark.parametrize("to", ["", "  ", None])
+def test_a_numberless_recipient_passes_only_under_a_contact_key_the_harness_made_up(to):
+    """Without a number the platform may deliver to a subscriber's number on file: a
+    contactKey starting 'sms-contract-' names no subscriber, any other may."""
+    _guard().before_send(_send(to, contact_key="sms-contract-no-subscriber"))
+    with pytest.raises(UnsafeTargetError, match="may name a subscriber") as caught:
+        _guard().before_send(_send(to, contact_key="Astro25"))
+    assert "Astro25" not in str(caught.value)
+
+
+def test_a_batch_recipient_without_to_under_a_real_contact_key_is_refused():
+    """Each recipients[] item is held to the same rule as recipient."""
+    body = {
+        "definitionKey": "d",
+        "recipients": [{"to": ALLOWED, "contactKey": "a"}, {"contactKey": "Codey36"}],
+    }
+    request = HttpRequest(
+        "POST", "https://x/messaging/v1/sms/messages/", {}, json.dumps(body).encode()
+    )
+    with pytest.raises(UnsafeTargetError, match="may name a subscriber"):
+        _guard().before_send(request)
+
+
+def test_numberless_recipients_are_let_through_where_no_subscriber_is_on_file():
+    """The mock and a simulator on loopback hold no subscriber's number: nothing to protect."""
+    _guard(subscribers=False).before_send(_send(None, contact_key="Astro25"))
 
 
 def test_send_budget_counts_accepted_sends_and_stops_at_the_limit():

@@ -7,12 +7,26 @@ import re
 
 import pytest
 
+from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.clock import ManualClock
 from sms_contract.simulator.config import Credentials, Deviation, Faults
+from sms_contract.simulator.server import serve_in_thread
 from sms_contract.spec.rules import ERROR_HANDLING
+from sms_contract.transports.http import HttpTransport
 from tests.simulator.conftest import DEFINITIONS, Api
 
 NOT_AUTHORIZED = {"documentation": ERROR_HANDLING, "errorcode": 0, "message": "Not Authorized"}
+MISSING_CHALLENGE = (
+    'Bearer realm="sms-contract-simulator", error="invalid_token", '
+    'error_description="The access token is missing"'
+)
+INVALID_CHALLENGE = (
+    'Bearer realm="sms-contract-simulator", error="invalid_token", '
+    'error_description="The access token is invalid or expired"'
+)
+FUELSDK_IS_VALID_401 = re.compile(r"^Bearer\s.+?invalid_token")
+"""FuelSDK-Node-REST ``lib/helpers.js`` ``isValid401``: it refreshes its token only on a 401
+whose WWW-Authenticate matches this."""
 
 
 def test_token_response_has_every_documented_field(api: Api) -> None:
@@ -32,8 +46,8 @@ def test_token_response_has_every_documented_field(api: Api) -> None:
     assert re.fullmatch(r"[A-Za-z0-9_-]{64}", body["access_token"])
     assert body["expires_in"] == 1080
     assert body["token_type"] == "Bearer"
-    assert body["rest_instance_url"] == "https://sim.auth.sms-contract.invalid"
-    assert body["soap_instance_url"] == "https://sim.auth.sms-contract.invalid"
+    assert body["rest_instance_url"] == "https://sim.auth.sms-contract.invalid/"
+    assert body["soap_instance_url"] == "https://sim.auth.sms-contract.invalid/"
     assert body["scope"] == "sms_read sms_write sms_send tracking_events_read"
 
 
@@ -110,9 +124,11 @@ def test_expires_in_is_lifetime_minus_two_minutes(make_api) -> None:
 
 
 def test_missing_token_is_401_not_authorized(api: Api) -> None:
-    """A REST call without Authorization gets the documented 401 body."""
+    """A REST call without Authorization gets the documented 401 body and a Bearer challenge."""
     response = api.raw("GET", api.rest_url + DEFINITIONS)
     assert (response.status, response.json()) == (401, NOT_AUTHORIZED)
+    assert response.header("WWW-Authenticate") == MISSING_CHALLENGE
+    assert FUELSDK_IS_VALID_401.match(MISSING_CHALLENGE)
 
 
 @pytest.mark.parametrize(
@@ -123,6 +139,9 @@ def test_unknown_token_is_401_not_authorized(api: Api, authorization: str) -> No
     """A REST call with a token the simulator never issued gets 401."""
     response = api.raw("GET", api.rest_url + DEFINITIONS, headers={"Authorization": authorization})
     assert (response.status, response.json()) == (401, NOT_AUTHORIZED)
+    assert response.header("WWW-Authenticate") == (
+        INVALID_CHALLENGE if authorization == "Bearer not-a-token" else MISSING_CHALLENGE
+    )
 
 
 def test_token_works_until_its_lifetime_ends(api: Api, clock: ManualClock) -> None:
@@ -133,6 +152,27 @@ def test_token_works_until_its_lifetime_ends(api: Api, clock: ManualClock) -> No
     clock.advance(1.0)
     response = api.call("GET", DEFINITIONS)
     assert (response.status, response.json()) == (401, NOT_AUTHORIZED)
+    assert response.header("WWW-Authenticate") == INVALID_CHALLENGE
+    assert FUELSDK_IS_VALID_401.match(INVALID_CHALLENGE)
+
+
+@pytest.mark.loopback
+def test_401_challenge_reaches_a_client_over_loopback(simulator: Simulator) -> None:
+    """On a real socket an expired-or-unknown token's 401 carries the same WWW-Authenticate."""
+    transport = HttpTransport()
+    with serve_in_thread(simulator) as server:
+        api = Api(transport, server.base_url, server.base_url)
+        api.token = "never-issued"
+        response = api.call("POST", "/messaging/v1/sms/messages/k", {})
+    transport.close()
+    assert (response.status, response.json()) == (401, NOT_AUTHORIZED)
+    assert response.header("WWW-Authenticate") == INVALID_CHALLENGE
+
+
+def test_token_route_answers_carry_no_challenge(api: Api) -> None:
+    """A refused token request is the OAuth error shape, without WWW-Authenticate."""
+    response = api.request_token(client_secret="wrong")
+    assert (response.status, response.header("WWW-Authenticate")) == (401, None)
 
 
 def test_bearer_scheme_is_case_insensitive(api: Api) -> None:
@@ -178,7 +218,7 @@ def test_token_without_expires_in_deviation_drops_only_expires_in(make_api) -> N
         "soap_instance_url",
         "token_type",
     ]
-    assert body["rest_instance_url"] == "https://sim.auth.sms-contract.invalid"
+    assert body["rest_instance_url"] == "https://sim.auth.sms-contract.invalid/"
     assert api.request_token(client_secret="wrong").json()["error"] == "invalid_client"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -137,12 +138,70 @@ def test_list_shows_the_documented_summary_fields(api: Api) -> None:
     assert sorted(item) == ["createdDate", "definitionKey", "modifiedDate", "name", "status"]
 
 
-def test_deleted_definitions_are_listed_only_when_asked(api: Api) -> None:
-    """Archived definitions appear under status eq deleted."""
+def _statuses(body: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(item["definitionKey"], item["status"]) for item in body["definitions"]]
+
+
+def test_unfiltered_list_includes_deleted_definitions(api: Api) -> None:
+    """Without $filter, a deleted definition is listed with status Deleted (as the real list)."""
     api.call("DELETE", DEFINITIONS + "/reminder-inactive")
-    assert "reminder-inactive" not in _keys(api.call("GET", DEFINITIONS).json())
-    deleted = api.call("GET", DEFINITIONS + "?$filter=status eq deleted").json()
-    assert deleted["definitions"][0]["status"] == "Deleted"
+    listed = api.call("GET", DEFINITIONS + "?$orderBy=name").json()
+    assert _statuses(listed) == [("account-reset", "Active"), ("reminder-inactive", "Deleted")]
+    assert listed["count"] == 2
+
+
+@pytest.mark.parametrize(
+    ("expression", "listed"),
+    [
+        ("status eq deleted", [("reminder-inactive", "Deleted")]),
+        ("status neq deleted", [("account-reset", "Active")]),
+        ("status eq active", [("account-reset", "Active")]),
+        ("status eq inactive", []),
+    ],
+)
+def test_filters_include_or_exclude_deleted_definitions(
+    api: Api, expression: str, listed: list[tuple[str, str]]
+) -> None:
+    """$filter=status eq deleted lists only the deleted; neq deleted and eq active exclude them."""
+    api.call("DELETE", DEFINITIONS + "/reminder-inactive")
+    response = api.call("GET", DEFINITIONS + f"?$filter={quote(expression)}")
+    assert (response.status, _statuses(response.json())) == (200, listed)
+
+
+def test_a_deleted_and_recreated_key_is_listed_twice(api: Api) -> None:
+    """The archived definition and the new one with the same key both show, each its status."""
+    api.call("DELETE", DEFINITIONS + "/account-reset")
+    created = {**NEW, "definitionKey": "account-reset", "name": "account-reset"}
+    assert api.call("POST", DEFINITIONS, created).status == 201
+    listed = api.call("GET", DEFINITIONS + "?$orderBy=status").json()
+    assert _statuses(listed) == [
+        ("account-reset", "Active"),
+        ("account-reset", "Deleted"),
+        ("reminder-inactive", "Inactive"),
+    ]
+    assert api.call("GET", DEFINITIONS + "/account-reset").json()["status"] == "Active"
+
+
+@pytest.mark.parametrize("value", ["account-reset", "another-key", None])
+def test_patch_with_definition_key_in_the_body_is_refused(api: Api, value: Any) -> None:
+    """definitionKey in a PATCH body (any value, null too) is 400/30001; nothing changes."""
+    path = DEFINITIONS + "/account-reset"
+    response = api.call("PATCH", path, {"definitionKey": value, "description": "changed"})
+    assert response.status == 400
+    assert response.json() == {
+        "message": "MCMS_UTM_Runtime_InvalidOperation: definitionKey cannot be updated; "
+        "leave it out of the body",
+        "errorcode": 30001,
+        "documentation": "",
+    }
+    assert api.call("GET", path).json()["description"] == "Using new SMS Transactional API"
+
+
+def test_patch_of_a_deleted_definition_is_404(api: Api) -> None:
+    """A deleted definition is listed but cannot be read or changed by its key."""
+    api.call("DELETE", DEFINITIONS + "/reminder-inactive")
+    response = api.call("PATCH", DEFINITIONS + "/reminder-inactive", {"description": "x"})
+    assert (response.status, response.json()["errorcode"]) == (404, 30003)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from sms_contract.errors import UsageError
 from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.clock import ManualClock
-from sms_contract.simulator.config import Deviation, Faults, SimulatorConfig
+from sms_contract.simulator.config import ASYNC_RULES, Deviation, Faults, SimulatorConfig
 from sms_contract.transports.wsgi import WsgiTransport
 from tests.simulator.conftest import DEFINITIONS, MESSAGES, Api, payload, recipient
 
@@ -52,6 +52,31 @@ def _malformed_json(api: Api, simulator: Simulator) -> Any:
 def _status_answer(api: Api, key: str) -> tuple[int, Any]:
     response = api.status(key)
     return response.status, response.json().get("errorcode")
+
+
+def _batch(*keys: str, **second: Any) -> dict[str, Any]:
+    """A batch of the documented recipient under ``keys``; ``second`` changes the second one."""
+    items = [recipient(messageKey=key) for key in keys]
+    if second and len(items) > 1:
+        items[1] = {k: v for k, v in {**items[1], **second}.items() if v is not None}
+    return {"definitionKey": "account-reset", "recipients": items}
+
+
+def _batch_answer(api: Api, body: dict[str, Any]) -> Any:
+    response = api.call("POST", MESSAGES, body)
+    items = response.json().get("responses", [])
+    return response.status, [item.get("errorcode", 0) for item in items]
+
+
+def _not_sent_listed(api: Api, simulator: Simulator) -> Any:
+    api.send("undeliverable", payload(recipient=recipient(to="not-a-number")))
+    body = api.call("GET", MESSAGES + "?type=notSent").json()
+    return [m["info"]["messageKey"] for m in body["messages"]]
+
+
+def _narrow_send(api: Api, simulator: Simulator) -> Any:
+    api.token = api.request_token(scope="sms_read").json()["access_token"]
+    return api.send("narrow").status
 
 
 PROBES: dict[Deviation, tuple[Probe, Any, Any]] = {
@@ -149,6 +174,33 @@ PROBES: dict[Deviation, tuple[Probe, Any, Any]] = {
         "k",
     ),
     Deviation.TOKEN_WITHOUT_EXPIRES_IN: (_token_fields, (True, True), (True, False)),
+    Deviation.BATCH_ONE_RESPONSE: (
+        lambda api, _: _batch_answer(api, _batch("b1", "b2")),
+        (202, [0, 0]),
+        (202, [0]),
+    ),
+    Deviation.ACCEPT_BATCH_DUPLICATE_KEY: (
+        lambda api, _: _batch_answer(api, _batch("same", "same")),
+        (202, [0, 109110]),
+        (202, [0, 0]),
+    ),
+    Deviation.BATCH_ALL_OR_NOTHING: (
+        lambda api, simulator: (
+            _batch_answer(api, _batch("good", "bad", to=None, contactKey=None)),
+            simulator.counters.accepted_sends,
+        ),
+        ((202, [0, 109106]), 1),
+        ((400, []), 0),
+    ),
+    Deviation.NOT_SENT_UNLISTED: (_not_sent_listed, ["undeliverable"], []),
+    Deviation.REJECT_LONG_CONTENT: (
+        lambda api, _: tuple(
+            api.send(f"c{n}", payload(content={"message": "a" * n})).status for n in (160, 161)
+        ),
+        (202, 202),
+        (202, 400),
+    ),
+    Deviation.IGNORE_SCOPES: (_narrow_send, 403, 202),
 }
 
 
@@ -162,8 +214,11 @@ def test_deviation_changes_what_it_claims(deviation: Deviation, clock: ManualClo
     """The probe sees the documented value without the deviation and the broken one with it."""
     probe, conformant, deviant = PROBES[deviation]
     results = []
+    # NOT_SENT_UNLISTED needs a message the platform accepts and then does not send.
+    deferred = ASYNC_RULES if deviation is Deviation.NOT_SENT_UNLISTED else frozenset()
     for deviations in (frozenset(), frozenset({deviation})):
-        simulator = Simulator(SimulatorConfig(deviations=deviations), clock=clock)
+        config = SimulatorConfig(deviations=deviations, async_rules=deferred)
+        simulator = Simulator(config, clock=clock)
         results.append(probe(Api(WsgiTransport(simulator)), simulator))
     assert results == [conformant, deviant]
 

@@ -55,8 +55,8 @@ def test_token_advertises_the_rest_base_url_while_simulating(simulator: Simulato
     ) as mock:
         api = Api(transport, "https://rest.example.invalid", "https://auth.x.invalid")
         body = api.request_token().json()
-        assert body["rest_instance_url"] == "https://rest.example.invalid"
-        assert body["soap_instance_url"] == "https://rest.example.invalid"
+        assert body["rest_instance_url"] == "https://rest.example.invalid/"
+        assert body["soap_instance_url"] == "https://rest.example.invalid/"
         assert api.send("via-custom-urls").status == 202
         assert len(mock.calls) == 3
     transport.close()
@@ -68,8 +68,8 @@ def test_default_soap_url_is_derived_from_the_rest_url(simulator: Simulator) -> 
         transport = HttpTransport()
         body = Api(transport).request_token().json()
         transport.close()
-    assert body["rest_instance_url"] == DEFAULT_REST_BASE_URL
-    assert body["soap_instance_url"] == "https://sim.soap.sms-contract.invalid"
+    assert body["rest_instance_url"] == DEFAULT_REST_BASE_URL + "/"
+    assert body["soap_instance_url"] == "https://sim.soap.sms-contract.invalid/"
 
 
 def test_configured_rest_instance_url_wins(make_api) -> None:

@@ -339,6 +339,7 @@ def test_malformed_bytes_on_the_socket_get_json_4xx(simulator: Simulator, name: 
 LENIENT = SimulatorConfig(
     async_rules=ASYNC_RULES,
     status_visible_after=1.0,
+    to_optional=True,
     deviations=frozenset(
         {
             Deviation.ACCEPT_MISSING_DEFINITION_KEY,

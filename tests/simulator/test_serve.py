@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -19,7 +20,7 @@ from sms_contract.errors import UnsafeTargetError, UsageError
 from sms_contract.exchange import HttpRequest
 from sms_contract.exchange import is_loopback_host as is_loopback
 from sms_contract.simulator.app import Simulator
-from sms_contract.simulator.config import Deviation, Faults
+from sms_contract.simulator.config import DEFAULT_SCOPE, Deviation, Faults
 from sms_contract.simulator.server import serve_in_thread
 from sms_contract.spec.rules import RejectionForm
 from sms_contract.transports.base import Timeouts
@@ -71,7 +72,7 @@ def test_serve_prints_its_url_answers_and_stops_cleanly() -> None:
     stop.set()
     thread.join(timeout=5)
     assert response.status == 200
-    assert response.json()["rest_instance_url"] == url
+    assert response.json()["rest_instance_url"] == url + "/"
     assert result == [0]
     banner = out.getvalue()
     assert "  client_id:      sms-contract-client" in banner
@@ -180,6 +181,25 @@ def test_flags_configure_faults_form_and_deviations() -> None:
     assert (config.token_lifetime, config.advertised_expires_in) == (300.0, 180)
     assert config.deviations == {Deviation.ACCEPT_INVALID, Deviation.STATUS_CHANGED}
     assert (config.status_visible_after, config.async_rules) == (0.0, frozenset())
+    assert (config.to_optional, config.credentials.scope) == (False, DEFAULT_SCOPE)
+    assert (config.message_key_window, config.status_retention) == (172_800.0, 259_200.0)
+
+
+def test_window_and_retention_flags_reach_the_configuration() -> None:
+    """--message-key-window and --status-retention set the two horizons; negative is refused."""
+    config = config_from(_parse("--message-key-window", "60", "--status-retention", "30"))
+    assert (config.message_key_window, config.status_retention) == (60.0, 30.0)
+    assert config.window_text == "60 seconds"
+    with pytest.raises(UsageError, match="message_key_window and status_retention"):
+        config_from(_parse("--status-retention", "-1"))
+
+
+def test_to_optional_and_scope_flags_reach_the_configuration() -> None:
+    """--to-optional sets SimulatorConfig.to_optional; --scope the integration's scopes."""
+    config = config_from(_parse("--to-optional", "--scope", "sms_read sms_send"))
+    assert config.to_optional is True
+    assert config.credentials.scope == "sms_read sms_send"
+    assert config_from(_parse("--scope", "")).credentials.scope == ""
 
 
 def test_flags_configure_send_answer_visibility_async_rules_and_new_deviations() -> None:
@@ -254,8 +274,22 @@ def test_help_lists_defaults_and_deviations(capsys: pytest.CaptureFixture[str]) 
     assert "(default: sms-contract-client)" in text
     for deviation in Deviation:
         assert f"  {deviation.cli_name:<30} breaks: {deviation.claim}" in text
-    for flag in ("--send-answer STATUS", "--status-visible-after SECONDS", "--async-rule RULE"):
+    for flag in (
+        "--send-answer STATUS",
+        "--status-visible-after SECONDS",
+        "--async-rule RULE",
+        "--to-optional",
+        "--scope SCOPES",
+        "--message-key-window SECONDS",
+        "--status-retention SECONDS",
+    ):
         assert flag in text
+    flat = " ".join(text.split())
+    assert "accept a recipient with a contactKey and no 'to' (single and batch sends)" in flat
+    assert "refuses a token without its scope with 403 (errorcode 20002)" in flat
+    assert f"(default: {DEFAULT_SCOPE})" in flat
+    assert "(default: 172800, the documented 2 days)" in flat
+    assert "(default: 259200, the documented 3 days)" in flat
     assert "(repeatable; one of: contact-key-missing, definition-" in " ".join(text.split())
 
 
@@ -290,6 +324,74 @@ def test_banner_names_the_new_behaviours_when_set() -> None:
     assert "  EVERY SEND:     accepted, answered 500\n" in banner
     assert "  ASYNC RULES:    to-invalid\n" in banner
     assert "  STATUS AFTER:   3 s\n" in banner
+    assert "TO OPTIONAL" not in banner
+    assert "SCOPE:" not in banner
+    assert "KEYS, STATUSES" not in banner
+
+
+@pytest.mark.loopback
+def test_banner_names_to_optional_a_narrowed_scope_and_short_retention() -> None:
+    """--to-optional, a --scope other than the default and a changed retention are named."""
+    out, stop = io.StringIO(), threading.Event()
+    stop.set()
+    args = _parse(
+        "--port", "0", "--to-optional", "--scope", "sms_read", "--status-retention", "600"
+    )
+    assert serve_command(args, out=out, stop=stop) == 0
+    banner = out.getvalue()
+    assert "  KEYS, STATUSES: taken 172800 s, readable 600 s\n" in banner
+    assert "  TO OPTIONAL:    a recipient with a contactKey needs no 'to'\n" in banner
+    assert "  SCOPE:          sms_read\n" in banner
+
+
+@pytest.mark.loopback
+def test_served_to_optional_accepts_the_sdk_body() -> None:
+    """`serve --to-optional` over a socket: the SDK's contactKey-only send is 202, its status
+    200; a token asked for sms_read only gets 403 on a send."""
+    out, stop, result = io.StringIO(), threading.Event(), []
+    args = _parse("--port", "0", "--to-optional")
+    thread = threading.Thread(
+        target=lambda: result.append(serve_command(args, out=out, stop=stop)), daemon=True
+    )
+    thread.start()
+    url = _wait_for_line(out, "sms-contract simulator listening on ").rsplit(" ", 1)[1]
+    transport = HttpTransport()
+
+    def token(**extra: str) -> tuple[str, str]:
+        body = transport.send(
+            HttpRequest(
+                "POST",
+                url + "/v2/token",
+                {"Content-Type": "application/json"},
+                json.dumps({**TOKEN_REQUEST, **extra}).encode(),
+            ),
+            Timeouts(1, 5),
+        ).json()
+        return body["access_token"], body["rest_instance_url"]
+
+    def call(method: str, instance: str, access: str, body: bytes | None = None) -> Any:
+        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {access}"}
+        path = "messaging/v1/sms/messages/sdk-key"
+        return transport.send(HttpRequest(method, instance + path, headers, body), Timeouts(1, 5))
+
+    sdk_body = json.dumps(
+        {"definitionKey": "account-reset", "recipient": {"contactKey": "johnDoe@gmail.com"}}
+    ).encode()
+    try:
+        access, instance = token()
+        sent = call("POST", instance, access, sdk_body)
+        status = call("GET", instance, access)
+        narrow, _ = token(scope="sms_read")
+        refused = call("POST", instance, narrow, sdk_body)
+    finally:
+        transport.close()
+        stop.set()
+        thread.join(timeout=5)
+    assert instance == url + "/"
+    assert (sent.status, sent.json()["responses"]) == (202, [{"messageKey": "sdk-key"}])
+    assert (status.status, status.json()["info"]["contactKey"]) == (200, "johnDoe@gmail.com")
+    assert (refused.status, refused.json()["errorcode"]) == (403, 20002)
+    assert result == [0]
 
 
 @pytest.mark.loopback

@@ -29,6 +29,15 @@ def test_sent_status_has_the_documented_shape(api: Api) -> None:
     assert body["info"] == {"messageKey": "sent-1", "contactKey": "Astro25"}
 
 
+def test_composite_id_is_the_same_on_every_read(api: Api) -> None:
+    """compositeId, made on the first read, stays that send's identifier."""
+    api.send("read-twice")
+    first, second = api.status("read-twice").json(), api.status("read-twice").json()
+    assert COMPOSITE.fullmatch(first["compositeId"])
+    assert first["compositeId"] == second["compositeId"]
+    assert first["requestId"] != second["requestId"]
+
+
 def test_timestamp_is_central_standard_time_with_milliseconds(api: Api, clock: ManualClock) -> None:
     """The event time is UTC-6 without zone designator, fraction trimmed like the examples."""
     clock.advance(0.55)
@@ -100,7 +109,9 @@ def test_not_sent_list_pages_by_event_id(api: Api) -> None:
     """Not-sent events are listed oldest first, $pageSize at a time, from lastEventId."""
     _not_sent(api, 3)
     first = api.call("GET", MESSAGES + "?type=notSent&$pageSize=2").json()
-    assert first["count"] == 2
+    assert sorted(first) == ["count", "lastEventID", "messages", "pageSize", "requestId"]
+    assert UUID.fullmatch(first["requestId"])
+    assert (first["count"], first["pageSize"]) == (2, 2)
     assert first["lastEventID"] == 2
     assert [m["info"]["messageKey"] for m in first["messages"]] == ["ns-0", "ns-1"]
     assert first["messages"][0] == {
@@ -113,9 +124,10 @@ def test_not_sent_list_pages_by_event_id(api: Api) -> None:
         "info": {"messageKey": "ns-0", "contactKey": "Astro25"},
     }
     rest = api.call("GET", MESSAGES + "?type=notSent&$pagesize=2&lastEventId=2").json()
-    assert (rest["count"], rest["lastEventID"]) == (1, 3)
+    assert (rest["count"], rest["lastEventID"], rest["pageSize"]) == (1, 3, 2)
     empty = api.call("GET", MESSAGES + "?type=notSent&lastEventId=3").json()
-    assert empty == {"lastEventID": 3, "messages": [], "count": 0}
+    assert UUID.fullmatch(empty.pop("requestId"))
+    assert empty == {"lastEventID": 3, "messages": [], "count": 0, "pageSize": 50}
 
 
 @pytest.mark.parametrize(

@@ -28,20 +28,26 @@ def test_valid_single_send_has_no_issues():
     assert SPEC.validate_request_body(SEND, send()) == []
 
 
-def test_missing_recipient_to_is_reported_at_its_path_without_the_payload_values():
-    """recipient.to missing gives one 'required' issue at $.recipient.to naming no value."""
-    body = send(recipient={"contactKey": CANARY, "attributes": {"Phone": PHONE}})
+def test_recipient_with_neither_to_nor_contact_key_is_reported_at_to_without_the_payload_values():
+    """A recipient with neither to nor contactKey gives one 'required' issue at $.recipient.to
+    (the first reading of the anyOf) naming no value."""
+    body = send(recipient={"attributes": {"Phone": PHONE, "Note": CANARY}})
     issues = SPEC.validate_request_body(SEND, body)
     assert issues == [
         SchemaIssue(
             json_path="$.recipient.to",
             message="'to' is a required property",
             keyword="required",
-            schema_path="#/components/schemas/Recipient/required",
+            schema_path="#/components/schemas/Recipient/anyOf/0/required",
         )
     ]
     assert PHONE not in messages(issues)
     assert CANARY not in messages(issues)
+
+
+def test_contact_key_only_recipient_is_admitted_as_the_sdks_integration_tests_send_it():
+    """{"recipient": {"contactKey": ...}} is valid ([CONFLICT] recipient.to required)."""
+    assert SPEC.validate_request_body(SEND, send(recipient={"contactKey": CANARY})) == []
 
 
 def test_recipient_to_of_the_wrong_type_does_not_echo_the_number():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import pytest
 import schemathesis
 from hypothesis import given, settings
@@ -35,7 +37,9 @@ def test_generated_single_sends_pass_the_oracle(schema):
     @settings(max_examples=5, database=None, derandomize=True, deadline=None)
     def check(case):
         drawn.append(case)
-        key = case.path_parameters["messageKey"]
+        # Schemathesis 4 holds path parameters percent-encoded, as they go on the wire; the
+        # limit of 100 characters is on the key itself.
+        key = unquote(case.path_parameters["messageKey"])
         assert SPEC.validate_path_parameter("sendSmsToSingleRecipient", "messageKey", key) == []
         assert SPEC.validate_request_body("sendSmsToSingleRecipient", case.body) == []
 

@@ -258,3 +258,17 @@ def test_invalid_payloads_check_their_arguments_up_front(arguments, message):
     call = {"definition_key": DEFINITION_KEY, "allow_list": ALLOW_LIST, **arguments}
     with pytest.raises(ValueError, match=re.escape(message)):
         invalid_send_payloads(**call)
+
+
+def test_a_payload_without_to_names_no_real_subscriber() -> None:
+    """Every to-missing payload, named or generated, carries the harness's own contactKey: a
+    recipient without a number under a real subscriber's key could reach the number on file."""
+    from sms_contract.spec.rules import NO_SUBSCRIBER
+    from sms_contract.strategies.boundaries import named_variants
+
+    body = {"definitionKey": DEFINITION_KEY, "recipient": {"to": ALLOW_LIST[0], "contactKey": "c"}}
+    named = named_variants("to-missing", body, unknown_definition_key=UNKNOWN_KEY)
+    strategy = invalid_send_payloads(DEFINITION_KEY, ALLOW_LIST, rules=["to-missing"])
+    cases = [*named, *draw(strategy, 20, seed=3)]
+    assert {case.json_body["recipient"]["contactKey"] for case in cases} == {NO_SUBSCRIBER}
+    assert {"to" in case.json_body["recipient"] for case in cases} == {True, False}
