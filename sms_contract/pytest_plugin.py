@@ -18,7 +18,7 @@ from sms_contract.outcomes import CheckOutcome, RunOutcome, Verdict
 from sms_contract.reporting.presentation import not_judged_lines
 from sms_contract.run.planning import select_checks
 from sms_contract.run.session import RunInputs, prepare_run
-from sms_contract.run.targets import TargetKind, TargetSettings
+from sms_contract.run.targets import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS, TargetKind, TargetSettings
 
 _RESULT_KEY = pytest.StashKey[RunOutcome | SmsContractError]()
 
@@ -34,8 +34,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--sms-auth-url", help="auth base URL (live)")
     group.addoption("--sms-definition-key", help="send definition key")
     group.addoption("--sms-to", action="append", default=[], help="allow-listed recipient")
-    group.addoption("--sms-max-sends", type=int, help="most accepted sends (live default 10)")
-    group.addoption("--sms-max-requests", type=int, help="most requests (live default 200)")
+    group.addoption(
+        "--sms-max-sends", type=int, help=f"most accepted sends (live default {LIVE_MAX_SENDS})"
+    )
+    group.addoption(
+        "--sms-max-requests", type=int, help=f"most requests (live default {LIVE_MAX_REQUESTS})"
+    )
+    group.addoption(
+        "--sms-allow-tenant-changes",
+        action="store_true",
+        help="live: allow checks that create, update or delete definitions or purge queues",
+    )
+    group.addoption(
+        "--sms-allow-extra-token",
+        action="store_true",
+        help="live: allow the check that requests a second, narrower token (403 on a send)",
+    )
     group.addoption(
         "--sms-max-time", type=float, help="seconds before nothing more is sent (live default 600)"
     )
@@ -141,6 +155,8 @@ def _run(config: pytest.Config) -> RunOutcome:
         allow_list=tuple(config.getoption("--sms-to")),
         max_sends=config.getoption("--sms-max-sends"),
         max_requests=config.getoption("--sms-max-requests"),
+        allow_tenant_changes=config.getoption("--sms-allow-tenant-changes"),
+        allow_extra_token=config.getoption("--sms-allow-extra-token"),
     )
     prepared = prepare_run(
         RunInputs(

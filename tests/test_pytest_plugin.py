@@ -96,3 +96,29 @@ def test_a_check_that_could_not_be_judged_fails_its_item_unless_allowed(pytester
     allowed = pytester.runpytest_inprocess(*args, "--sms-allow-incomplete", "-q", "-rs")
     allowed.assert_outcomes(skipped=1)
     assert any("INCOMPLETE SEND-ECHO-KEY: budget:" in line for line in allowed.outlines)
+
+
+@pytest.mark.loopback
+def test_the_extra_token_check_runs_live_only_when_the_plugin_allows_it(pytester, monkeypatch):
+    """Live on a loopback simulator: AUTH-INSUFFICIENT-SCOPE is skipped, saying why, without
+    --sms-allow-extra-token, and judged (passes) with it."""
+    simulator = Simulator(SimulatorConfig())
+    credentials = simulator.config.credentials
+    monkeypatch.setenv("SFMC_CLIENT_ID", credentials.client_id)
+    monkeypatch.setenv("SFMC_CLIENT_SECRET", credentials.client_secret)
+    with serve_in_thread(simulator) as server:
+        args = (
+            "--sms-target=live",
+            f"--sms-base-url={server.base_url}",
+            f"--sms-auth-url={server.base_url}",
+            "--sms-to=15555551234",
+            "--sms-definition-key=account-reset",
+            "--sms-check=AUTH-INSUFFICIENT-SCOPE",
+            "-q",
+            "-rs",
+        )
+        without = pytester.runpytest_inprocess(*args)
+        allowed = pytester.runpytest_inprocess(*args, "--sms-allow-extra-token")
+    without.assert_outcomes(skipped=1)
+    assert any("--allow-extra-token" in line for line in without.outlines)
+    allowed.assert_outcomes(passed=1)
