@@ -14,6 +14,8 @@ or the target could not be reached (exit 3)::
     ├── SpecError             the spec file is missing or invalid                  exit 2
     ├── CassetteError         a cassette is unreadable or of an unknown version    exit 2
     │   └── CassetteMiss      a replayed request matches no recording              exit 2
+    │       └── RecordingEnded  a request past the end of its case's recording:
+    │                             the runner reports that case not judged
     ├── TransportError        the target could not be reached (connect, timeout)  exit 3
     │   └── ResponseLost      the request was sent, the response never came       exit 3
     ├── AuthenticationError   the token endpoint refused the credentials           exit 2
@@ -56,6 +58,12 @@ class CassetteError(SmsContractError):
 
 class CassetteMiss(CassetteError):
     """A replayed request matched no recorded interaction."""
+
+
+class RecordingEnded(CassetteMiss):
+    """A replayed request comes after every recorded interaction of its case was used (or its
+    case recorded none): the recording run stopped before sending it (its budget, deadline or
+    a signal), so the case cannot be judged from the recording."""
 
 
 class TransportError(SmsContractError):

@@ -14,6 +14,9 @@ from typing import Any
 EXIT_OK = 0
 EXIT_VIOLATED = 1
 EXIT_INCOMPLETE = 4
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a command stopped by Ctrl-C
+INTERRUPTED = "interrupted:"
+"""How ``RunOutcome.stopped`` begins when a signal (SIGINT, SIGTERM) stopped the run."""
 
 
 class Verdict(StrEnum):
@@ -90,7 +93,7 @@ class Finding:
 class NotJudged:
     """A case that was planned and could not be judged, and why (in plain words, starting
     with what stood in the way: ``budget: ...``, ``throttled: ...``, ``deadline: ...``,
-    ``transport: ...``, ``not judged: ...``)."""
+    ``transport: ...``, ``interrupted: ...``, ``not judged: ...``)."""
 
     case_id: str
     reason: str
@@ -109,6 +112,10 @@ class CheckOutcome:
     duration: float = 0.0
     not_judged: tuple[NotJudged, ...] = ()  # cases (or claims) that could not be judged
     planned: int = 0  # cases planned (``cases`` of them were judged)
+    sends: int = 0  # accepted sends its own cases spent (a shared send: its owner's check)
+    # Only for PASS: one scrubbed exchange the claim was judged on (the API at work, as
+    # documented), so that a report reads as executable documentation.
+    example: Evidence | None = None
 
     @property
     def complete(self) -> bool:
@@ -156,6 +163,11 @@ class RunOutcome:
         return sum(1 for check in self.checks if check.verdict is verdict)
 
     @property
+    def interrupted(self) -> bool:
+        """A signal (SIGINT, SIGTERM) stopped the run: ``stopped`` says which and when."""
+        return self.stopped is not None and self.stopped.startswith(INTERRUPTED)
+
+    @property
     def violated(self) -> bool:
         if any(check.verdict is Verdict.FAIL for check in self.checks):
             return True
@@ -186,7 +198,10 @@ class RunOutcome:
     @property
     def exit_code(self) -> int:
         """0 every selected claim was judged and held; 1 a claim was violated; 4 not every
-        claim could be judged (0 with ``--allow-incomplete``, unless nothing was judged)."""
+        claim could be judged (0 with ``--allow-incomplete``, unless nothing was judged);
+        130 a signal stopped the run, whatever it found until then."""
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         result = self.result
         if result is Result.FAILED:
             return EXIT_VIOLATED

@@ -17,10 +17,11 @@ from sms_contract.errors import ContractViolation, SmsContractError
 from sms_contract.outcomes import CheckOutcome, RunOutcome, Verdict
 from sms_contract.reporting.presentation import not_judged_lines
 from sms_contract.run.planning import select_checks
-from sms_contract.run.session import RunInputs, prepare_run
+from sms_contract.run.session import PreparedRun, RunInputs, prepare_run
 from sms_contract.run.targets import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS, TargetKind, TargetSettings
 
 _RESULT_KEY = pytest.StashKey[RunOutcome | SmsContractError]()
+_PREPARED_KEY = pytest.StashKey[PreparedRun | SmsContractError]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -146,7 +147,32 @@ def _session_result(config: pytest.Config) -> RunOutcome | SmsContractError:
     return config.stash[_RESULT_KEY]
 
 
+def _prepared(config: pytest.Config) -> PreparedRun | SmsContractError:
+    """The run the options describe, its seed decided (the one given, else a random one):
+    once per session, so the header names the seed the run then uses."""
+    if _PREPARED_KEY not in config.stash:
+        try:
+            config.stash[_PREPARED_KEY] = _prepare(config)
+        except SmsContractError as exc:
+            config.stash[_PREPARED_KEY] = exc
+    return config.stash[_PREPARED_KEY]
+
+
 def _run(config: pytest.Config) -> RunOutcome:
+    prepared = _prepared(config)
+    if isinstance(prepared, SmsContractError):
+        raise prepared
+    with prepared.open() as opened:
+        result = opened.run()
+    report_dir = config.getoption("--sms-report-dir")
+    if report_dir is not None:
+        from sms_contract.reporting import write_reports
+
+        write_reports(result, report_dir)
+    return result
+
+
+def _prepare(config: pytest.Config) -> PreparedRun:
     settings = TargetSettings(
         kind=TargetKind(config.getoption("--sms-target")),
         base_url=config.getoption("--sms-base-url"),
@@ -158,7 +184,7 @@ def _run(config: pytest.Config) -> RunOutcome:
         allow_tenant_changes=config.getoption("--sms-allow-tenant-changes"),
         allow_extra_token=config.getoption("--sms-allow-extra-token"),
     )
-    prepared = prepare_run(
+    return prepare_run(
         RunInputs(
             settings,
             seed=config.getoption("--sms-seed"),
@@ -171,21 +197,31 @@ def _run(config: pytest.Config) -> RunOutcome:
             allow_incomplete=config.getoption("--sms-allow-incomplete"),
         )
     )
-    with prepared.open() as opened:
-        result = opened.run()
-    report_dir = config.getoption("--sms-report-dir")
-    if report_dir is not None:
-        from sms_contract.reporting import write_reports
-
-        write_reports(result, report_dir)
-    return result
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
+    """The target and the seed the run uses (decided here when not given), so that a run
+    can be repeated from its header."""
     if not config.getoption("--sms-target"):
         return None
-    seed = config.getoption("--sms-seed")
-    return f"sms-contract: target {config.getoption('--sms-target')}, seed {seed or 'random'}"
+    target = config.getoption("--sms-target")
+    prepared = _prepared(config)
+    if isinstance(prepared, SmsContractError):
+        return f"sms-contract: target {target}: {prepared}"
+    return f"sms-contract: target {target}, {_seed_words(prepared.options.seed)}"
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config
+) -> None:
+    """The seed again under the results (the header is not shown with ``-q``)."""
+    outcome = config.stash.get(_RESULT_KEY, None)
+    if isinstance(outcome, RunOutcome):
+        terminalreporter.write_line(f"sms-contract: {_seed_words(outcome.seed)}")
+
+
+def _seed_words(seed: int) -> str:
+    return f"seed {seed} (reproduce with --sms-seed={seed})"
 
 
 def _describe(result: CheckOutcome, seed: int) -> str:

@@ -14,10 +14,22 @@ placeholder within one ``Scrubber``, so recordings stay meaningful):
   to the constructor: known secrets (environment credentials, test canaries)     -> ``<secret-N>``,
   known phones (the allow-list) -> ``<phone-N>``, other known values (what a payload carried,
   when a message about it must not repeat it)                                    -> ``<value-N>``
+- a known scope list (``SFMC_SCOPE``, space-separated scope names) as one value, never word
+  by word (the words are the API's own scope names, which claims and messages name): a
+  ``scope`` member whose words are the list's in any order, a whole string that is the list,
+  and the list of two words or more inside longer text (one scope name alone is only
+  scrubbed as a whole string)                                                    -> ``<secret-N>``
+- a JSON integer that is a known value (an account id sent as a number)          -> its placeholder
 
 Every module that shows anything derived from a request, a response or a credential scrubs it
 here: the reports, recordings and terminal output, the client's strict-mode errors and its
 token-refusal messages.
+
+``curl`` turns a request into a command line that a POSIX shell (bash, zsh, dash) runs as
+pasted: the bearer token is read from ``$SFMC_ACCESS_TOKEN`` (double-quoted, so it expands),
+everything else is single-quoted and passed literally, and a body with nothing to scrub is
+sent byte for byte. What was scrubbed cannot be sent again: the placeholders stay in the line,
+and a trailing comment names each one to fill in first.
 
 The key rules apply to form-encoded bodies (``grant_type=...&client_secret=...``) and to query
 strings as they do to JSON members. A placeholder is never scrubbed again: scrubbing a value
@@ -29,6 +41,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -41,6 +54,18 @@ _MIN_SECRET_LENGTH = 4  # shorter values would turn ordinary words into placehol
 PLACEHOLDER = re.compile(r"<(?:[a-z]+-\d+|redacted)>")
 """What this module replaces values with: ``<kind-N>``, or ``<redacted>`` for a header."""
 _FORM_TYPE = "application/x-www-form-urlencoded"
+TOKEN_VARIABLE = "SFMC_ACCESS_TOKEN"
+"""The shell variable a curl line reads the bearer token from."""
+_PLAIN_HEADER_NAME = re.compile(r"[A-Za-z0-9-]+")  # safe inside double quotes
+_PLAIN_METHOD = re.compile(r"[A-Z]+")
+_FILL_IN = {  # what a placeholder of each kind stood for: (one, several)
+    "phone": ("a --to number", "--to numbers"),
+    "secret": ("a credential", "credentials"),
+    "attribute": ("an attribute value", "attribute values"),
+    "message": ("a message text", "message texts"),
+    "value": ("a value the request carried", "values the request carried"),
+    "redacted": ("a header value", "header values"),
+}
 _FORM_LIKE = re.compile(r"[\w.~%+\[\]-]+=[^&\s]*(?:&[\w.~%+\[\]-]+=[^&\s]*)*")
 
 
@@ -52,16 +77,26 @@ class Scrubber:
         known_secrets: Iterable[str | None] = (),
         known_phones: Iterable[str] = (),
         known_values: Iterable[str | None] = (),
+        known_scopes: Iterable[str | None] = (),
     ) -> None:
         self._placeholders: dict[str, str] = {}
         self._counts: dict[str, int] = {}
         self._pattern: re.Pattern[str] | None = None
         self._given: set[str] = set()  # the constructor's values, as opposed to learned ones
+        self._whole_only: set[str] = set()  # scrubbed as a whole string only, never inside text
+        self._scopes: dict[frozenset[str], str] = {}  # a scope list's words -> its placeholder
         given = [(v, "secret") for v in known_secrets] + [(p, "phone") for p in known_phones]
         given += [(v, "value") for v in known_values]
         for value, kind in given:
             if value and self._remember(value, kind) != value:
                 self._given.add(value)
+        for scope in known_scopes:
+            words = frozenset(scope.split()) if scope else frozenset()
+            if scope and words and self._remember(scope, "secret") != scope:
+                self._given.add(scope)
+                if len(words) < 2:  # one scope name is an ordinary word of the API
+                    self._whole_only.add(scope)
+                self._scopes.setdefault(words, self._placeholders[scope])
 
     def _remember(self, value: str, kind: str) -> str:
         if PLACEHOLDER.fullmatch(value):
@@ -74,6 +109,14 @@ class Scrubber:
         self._pattern = None
         return placeholder
 
+    def learn(self, secrets: Iterable[str | None]) -> None:
+        """Scrub ``secrets`` from now on as if they had been handed to the constructor as known
+        secrets: credentials met only in traffic (the client id and account id of a token
+        request that ``sms-contract proxy`` forwards), which no key rule names."""
+        for value in secrets:
+            if value and self._remember(value, "secret") != value:
+                self._given.add(value)
+
     def text(self, value: str) -> str:
         """A string with every value this scrubber knows replaced by its placeholder (inside
         longer text only values of 4 characters or more; a string that *is* a value handed
@@ -83,7 +126,11 @@ class Scrubber:
         if value in self._given:
             return self._placeholders[value]
         if self._pattern is None:
-            candidates = [v for v in self._placeholders if len(v) >= _MIN_SECRET_LENGTH]
+            candidates = [
+                v
+                for v in self._placeholders
+                if len(v) >= _MIN_SECRET_LENGTH and v not in self._whole_only
+            ]
             if not candidates:
                 return value
             ordered = sorted(candidates, key=len, reverse=True)
@@ -115,6 +162,8 @@ class Scrubber:
             return [self._walk(item, parent) for item in value]
         if isinstance(value, str):
             return self.text(value)
+        if isinstance(value, int) and not isinstance(value, bool) and str(value) in self._given:
+            return self._placeholders[str(value)]  # an account id sent as a number, say
         return value
 
     def _member(self, key: str, value: Any, parent: str | None) -> Any:
@@ -130,6 +179,9 @@ class Scrubber:
             return self._remember(_as_text(value), "secret")
         if lowered in _PHONE_KEYS and keyed:
             return self._remember(_as_text(value), "phone")
+        words = frozenset(value.split()) if lowered == "scope" and isinstance(value, str) else None
+        if words in self._scopes:
+            return self._scopes[words]  # the known scope list, its words in any order
         return self._walk(value, parent=lowered)
 
     def form(self, text: str) -> str:
@@ -197,18 +249,103 @@ class Scrubber:
         return {"status": response.status, "headers": self.headers(response.headers), "body": body}
 
     def curl(self, request: HttpRequest) -> str:
-        """A curl command reproducing the request, with every secret redacted."""
-        scrubbed = self.body(request.body, request.header("Content-Type"))
-        parts = ["curl", "-X", request.method, _quote(self.url(request.url))]
+        """A curl command that sends ``request`` again, with no secret in it (module doc).
+
+        The ``Authorization`` header becomes ``-H "Authorization: Bearer ${SFMC_ACCESS_TOKEN}"``
+        whatever token the request carried. A body with nothing to scrub is sent as it was
+        sent: ``--data-raw '...'``, or, when it is not UTF-8 text or holds control characters,
+        ``printf '%b' '...' | curl ... --data-binary @-`` (octal escapes, so that the bytes,
+        not a terminal, carry them). A scrubbed body is sent with its placeholders, re-encoded
+        as the client encodes JSON; the trailing ``# fill in ...`` comment names them."""
+        url = self.url(request.url)
+        method = request.method
+        parts = ["curl", "-X", method if _PLAIN_METHOD.fullmatch(method) else _quote(method)]
+        parts.append(_quote(url))
         for name, value in request.headers.items():
-            shown = "Bearer $SFMC_ACCESS_TOKEN" if name.lower() == "authorization" else value
-            if name.lower() in SENSITIVE_HEADERS - {"authorization"}:
-                shown = "<redacted>"
-            parts += ["-H", _quote(f"{name}: {self.text(shown)}")]
-        if scrubbed is not None:
-            data = scrubbed if isinstance(scrubbed, str) else json.dumps(scrubbed)
-            parts += ["--data-raw", _quote(data)]
-        return " ".join(parts)
+            lowered = name.lower()
+            if lowered == "authorization":
+                parts += ["-H", _bearer_header(self.text(name))]
+                continue
+            shown = "<redacted>" if lowered in SENSITIVE_HEADERS else self.text(value)
+            parts += ["-H", _quote(f"{self.text(name)}: {shown}")]
+        pipe = ""
+        if request.body is not None:
+            if request.header("Content-Type") is None:
+                parts += ["-H", _quote("Content-Type:")]  # curl would add a form type
+            data = self._curl_body(request.body, request.header("Content-Type"))
+            text = _plain_text(data)
+            if text is None:
+                pipe = f"printf '%b' {_quote(_octal_escaped(data))} | "
+                parts += ["--data-binary", "@-"]
+            else:
+                parts += ["--data-raw", _quote(text)]
+        line = pipe + " ".join(parts)
+        kinds: dict[str, list[str]] = {}
+        for placeholder in dict.fromkeys(PLACEHOLDER.findall(line)):
+            kind = placeholder.strip("<>").rsplit("-", 1)[0]
+            kinds.setdefault(kind if kind in _FILL_IN else "value", []).append(placeholder)
+        if kinds:
+            named = "; ".join(
+                f"{', '.join(found)} ({_FILL_IN[kind][len(found) > 1]})"
+                for kind, found in kinds.items()
+            )
+            line += f"  # scrubbed: fill in {named} before running"
+        return line
+
+    def _curl_body(self, raw: bytes, content_type: str | None) -> bytes:
+        """The body a curl line sends: ``raw`` itself when scrubbing changes nothing in it,
+        else its scrubbed form (JSON encoded as the client encodes it)."""
+        shown = self.body(raw, content_type)  # learns every sensitive member first
+        exact = raw.decode("utf-8", errors="surrogateescape")
+        untouched = self.text(exact) == exact
+        decoded = raw.decode("utf-8", errors="replace")
+        if isinstance(shown, str):
+            same = shown in (decoded, decoded.strip())
+            return raw if untouched and same else shown.encode("utf-8")
+        try:
+            # Duplicate members are not compared (the parsed value keeps the last of them),
+            # so a body with one is never shown as it was sent.
+            parsed = json.loads(decoded, object_pairs_hook=_unique_members)
+        except (ValueError, RecursionError):
+            parsed = None
+        if untouched and parsed is not None and shown == parsed:
+            return raw
+        return json.dumps(shown, ensure_ascii=False).encode("utf-8")
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise ValueError("a member appears twice")
+    return members
+
+
+def _bearer_header(name: str) -> str:
+    """``-H`` argument of an Authorization header: the token from the shell's variable."""
+    variable = "${" + TOKEN_VARIABLE + "}"
+    if _PLAIN_HEADER_NAME.fullmatch(name):
+        return f'"{name}: Bearer {variable}"'
+    return _quote(f"{name}: Bearer ") + f'"{variable}"'
+
+
+def _plain_text(data: bytes) -> str | None:
+    """``data`` as text when it is UTF-8 without control characters; else ``None``."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if any(unicodedata.category(char) == "Cc" for char in text):
+        return None
+    return text
+
+
+def _octal_escaped(data: bytes) -> str:
+    """``data`` for ``printf '%b'``: printable ASCII as itself, ``\\`` doubled, every other
+    byte as ``\\0ooo``."""
+    return "".join(
+        "\\\\" if byte == 0x5C else chr(byte) if 0x20 <= byte < 0x7F else f"\\0{byte:03o}"
+        for byte in data
+    )
 
 
 def _as_text(value: Any) -> str:

@@ -1,5 +1,8 @@
 """The catalogue as pytest items: one item per check, verdicts as outcomes, same safety rails."""
 
+import json
+import re
+
 import pytest
 
 from sms_contract.simulator.app import Simulator
@@ -122,3 +125,36 @@ def test_the_extra_token_check_runs_live_only_when_the_plugin_allows_it(pytester
     without.assert_outcomes(skipped=1)
     assert any("--allow-extra-token" in line for line in without.outlines)
     allowed.assert_outcomes(passed=1)
+
+
+def test_the_seed_the_run_used_is_printed_when_none_was_given(pytester):
+    """Without --sms-seed the header names the seed actually drawn (never "random"), the
+    summary under the results repeats it, and it is the seed the run and its report used."""
+    report_dir = pytester.path / "reports"
+    result = pytester.runpytest_inprocess(
+        "--sms-target=mock", "--sms-check=SEND-EXAMPLE", f"--sms-report-dir={report_dir}"
+    )
+    result.assert_outcomes(passed=1)
+    (header,) = [line for line in result.outlines if line.startswith("sms-contract: target")]
+    assert "random" not in header
+    match = re.fullmatch(
+        r"sms-contract: target mock, seed (\d+) \(reproduce with --sms-seed=(\d+)\)", header
+    )
+    assert match is not None, header
+    seed = int(match.group(1))
+    assert int(match.group(2)) == seed
+    assert f"sms-contract: seed {seed} (reproduce with --sms-seed={seed})" in result.outlines
+    assert json.loads((report_dir / "report.json").read_text("utf-8"))["seed"] == seed
+
+
+def test_a_given_seed_is_the_one_printed(pytester):
+    """--sms-seed=7: the header and the summary say 7, even with -q (the summary only)."""
+    quiet = pytester.runpytest_inprocess(
+        "--sms-target=mock", "--sms-check=SEND-EXAMPLE", "--sms-seed=7", "-q"
+    )
+    quiet.assert_outcomes(passed=1)
+    assert "sms-contract: seed 7 (reproduce with --sms-seed=7)" in quiet.outlines
+    loud = pytester.runpytest_inprocess(
+        "--sms-target=mock", "--sms-check=SEND-EXAMPLE", "--sms-seed=7"
+    )
+    assert "sms-contract: target mock, seed 7 (reproduce with --sms-seed=7)" in loud.outlines

@@ -1,6 +1,13 @@
 """The one scrubbing rule set: what is replaced, and that placeholders are consistent."""
 
 import json
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
 
 from sms_contract.exchange import HttpRequest, HttpResponse
 from sms_contract.redaction import Scrubber
@@ -70,12 +77,94 @@ def test_token_response_and_known_secrets_are_scrubbed():
 
 
 def test_curl_line_carries_no_secret_and_names_the_token_variable():
-    """The reproduction line uses $SFMC_ACCESS_TOKEN instead of the token."""
+    """The reproduction line reads the token from ${SFMC_ACCESS_TOKEN}, in double quotes so
+    that the shell expands it, and names each scrubbed value to fill in."""
     curl = Scrubber().curl(_send())
     assert TOKEN not in curl
     assert PHONE not in curl
-    assert "Authorization: Bearer $SFMC_ACCESS_TOKEN" in curl
+    assert '-H "Authorization: Bearer ${SFMC_ACCESS_TOKEN}"' in curl
     assert curl.startswith("curl -X POST 'https://x.invalid/messaging/v1/sms/messages/k1'")
+    assert curl.endswith(
+        "  # scrubbed: fill in <phone-1> (a --to number); <attribute-1>, <attribute-2> "
+        "(attribute values); <message-1> (a message text) before running"
+    )
+
+
+def _as_bash_passes_it(curl: str, token: str) -> tuple[list[str], bytes]:
+    """The arguments and the standard input that bash hands to ``curl`` for ``curl`` (a
+    shell function stands in for the program: nothing is sent)."""
+    stand_in = 'curl() { printf "%s\\0" "$@" > args; cat > stdin; }; '
+    with tempfile.TemporaryDirectory() as directory:
+        environment = {"PATH": os.environ.get("PATH", ""), "SFMC_ACCESS_TOKEN": token}
+        subprocess.run(
+            ["bash", "-c", stand_in + curl],
+            cwd=directory,
+            env=environment,
+            stdin=subprocess.DEVNULL,
+            check=True,
+            timeout=30,
+        )
+        args = Path(directory, "args").read_bytes().decode("utf-8").split("\0")[:-1]
+        return args, Path(directory, "stdin").read_bytes()
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"definitionKey": "it\'s $HOME `id` \\"q\\" \\\\ é 名 🙂", "n": 1.50}',
+        "not json at all: 'quoted' $(id) ${HOME}",
+        '{"a":1,  "b":"spacing kept"}',
+    ],
+    ids=["json-with-quotes-dollars-unicode", "text", "spacing"],
+)
+def test_curl_line_passes_a_body_with_nothing_to_scrub_byte_for_byte(body: str) -> None:
+    """Run by bash, the line hands curl the body exactly as it was sent ($, quotes, backticks
+    and non-ASCII literal), and the token from the variable."""
+    request = HttpRequest(
+        "POST",
+        "https://x.invalid/messaging/v1/sms/messages/k$1'",
+        {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        body.encode("utf-8"),
+    )
+    curl = Scrubber().curl(request)
+    args, _ = _as_bash_passes_it(curl, "from-the-variable")
+    assert "#" not in curl.rsplit("'", 1)[-1]  # nothing scrubbed: no note to fill anything in
+    assert args[args.index("--data-raw") + 1] == body
+    assert "Authorization: Bearer from-the-variable" in args
+    assert "https://x.invalid/messaging/v1/sms/messages/k$1'" in args
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_curl_line_pipes_a_body_that_is_not_text_through_printf_unchanged() -> None:
+    """A body that is not UTF-8, or holds control characters, is written with octal escapes
+    and piped in (--data-binary @-): the bytes arrive as sent, the terminal sees none."""
+    body = b'{"definitionKey": "\xff\xfe"}\n\x1b[31m\\0\x00'
+    request = HttpRequest("POST", "https://x.invalid/m/k", {"Content-Type": "text/plain"}, body)
+    curl = Scrubber().curl(request)
+    args, stdin = _as_bash_passes_it(curl, "t")
+    assert curl.startswith("printf '%b' '")
+    assert "\x1b" not in curl
+    assert "\x00" not in curl
+    assert args[-2:] == ["--data-binary", "@-"]
+    assert stdin == body
+
+
+def test_curl_line_keeps_curl_from_adding_a_content_type_the_request_did_not_have() -> None:
+    """A body sent without Content-Type gets ``-H 'Content-Type:'`` (curl would otherwise add
+    application/x-www-form-urlencoded and send another request)."""
+    request = HttpRequest("POST", "https://x.invalid/m/k", {}, b"{}")
+    assert Scrubber().curl(request) == (
+        "curl -X POST 'https://x.invalid/m/k' -H 'Content-Type:' --data-raw '{}'"
+    )
+
+
+def test_curl_line_never_sends_a_duplicated_member_as_it_was_sent() -> None:
+    """A JSON body with a member twice is shown scrubbed, never verbatim: the value hidden
+    under the first copy of a secret key cannot reach the line."""
+    body = b'{"client_secret": "' + SECRET.encode() + b'", "client_secret": ""}'
+    curl = Scrubber().curl(HttpRequest("POST", "https://x.invalid/t", {}, body))
+    assert SECRET not in curl
 
 
 def test_known_phones_are_scrubbed_from_urls_before_any_body_is_seen():

@@ -111,6 +111,7 @@ class Auth(StrEnum):
     BAD_SECRET = "bad-secret"  # a token request with a wrong client secret
     NARROW_SCOPE = "narrow-scope"  # a token request of the case's own, for a narrower scope
     SCOPED = "scoped"  # the token the case's NARROW_SCOPE step got (never the run's token)
+    OBSERVED = "observed"  # an application's own request, watched by the proxy: not vouched for
 
 
 _UNSET: Any = object()
@@ -216,12 +217,21 @@ class Judgement:
     """What a judge concluded about one case (or one exchange, for cross-cutting checks).
 
     ``Verdict.INCOMPLETE`` says the case could not be judged (its message says why): the
-    runner reports it as not judged, never as a pass.
+    runner reports it as not judged, never as a pass. ``Verdict.SKIPPED`` (``not_applicable``)
+    says nothing the claim covers happened in this case (its message says what did not): the
+    case neither holds nor breaks the claim, and a check none of whose cases applied is not
+    judged, never a pass. A case that yields nothing held the claim.
     """
 
     verdict: Verdict
     message: str
     exchange_index: int | None = None  # which exchange of the case is the evidence; None: all
+
+
+def not_applicable(message: str) -> Judgement:
+    """The claim does not apply to this case (``message``, starting ``"not judged: "``, says
+    why): nothing it covers happened, so the case is no evidence either way."""
+    return Judgement(Verdict.SKIPPED, message)
 
 
 def send_step(

@@ -25,6 +25,7 @@ from sms_contract.checks.model import (
     Poll,
     Step,
     When,
+    not_applicable,
 )
 from sms_contract.checks.reading import as_int
 from sms_contract.checks.validation import shared_probe
@@ -146,7 +147,11 @@ def _judge(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
         yield from judge_page(exchanges[0])
         return
     if len(exchanges) < 3:
-        return  # no message of this run is known not sent (rejected at once, or sent)
+        yield not_applicable(
+            "not judged: no message of this run is known not sent (SEND-REJECT-TO-INVALID's "
+            "first probe was rejected at once, or its status did not say SMSNotSent)"
+        )
+        return
     found = list(judge_page(exchanges[2], index=2))
     if found:
         yield from found

@@ -2,12 +2,14 @@
 codes. Printing is the CLI's alone: only this package (``sms_contract.cli``) prints.
 
 Exit codes: 0 every selected claim judged and holds; 1 at least one violation; 2 usage or
-configuration error; 3 target unreachable or harness failure; 4 incomplete.
+configuration error; 3 target unreachable or harness failure; 4 incomplete; 130 interrupted
+(SIGINT or SIGTERM).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -16,6 +18,8 @@ from typing import NoReturn
 
 from sms_contract import __version__
 from sms_contract.errors import SmsContractError
+from sms_contract.outcomes import EXIT_INTERRUPTED
+from sms_contract.run import interruption
 
 DESCRIPTION = """\
 Contract tests and conformance checks for the Salesforce Marketing Cloud Transactional
@@ -30,11 +34,17 @@ exit codes:
   3  target unreachable (or a TLS or name-resolution error), or the harness itself failed
   4  INCOMPLETE: not every selected claim could be judged (budget, throttling, --max-time,
      transport); 'run --allow-incomplete' makes it 0 unless nothing was judged
+  130 interrupted (Ctrl-C / SIGINT, or SIGTERM): the request in flight completes, nothing
+     more is sent, and run, record and drift still write their reports, marked interrupted,
+     with what was spent (a second signal abandons the request in flight)
 
 Run 'sms-contract COMMAND --help' for the options of one command.
 """
 
 Handler = Callable[[argparse.Namespace], int]
+STOPPABLE = frozenset({"run", "record", "drift"})
+"""The commands a signal stops between requests, reports written (``_handle``); the others
+(``serve`` above all, which serves until Ctrl-C) keep Python's default handling."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +99,9 @@ def _keep_hypothesis_out_of_the_working_directory() -> None:
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = str(directory)
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _keep_hypothesis_out_of_the_working_directory()
     parser = build_parser()
@@ -98,10 +111,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return handler(args)
+        return _handle(handler, args)
     except SmsContractError as exc:
         print(f"sms-contract: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("sms-contract: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (``| head``): stop quietly, as a pipe's writer does, and keep
+        # the interpreter from complaining when it flushes stdout at exit.
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _handle(handler: Handler, args: argparse.Namespace) -> int:
+    """Run the command; for those in ``STOPPABLE``, SIGINT and SIGTERM ask it to stop (it
+    finishes the request in flight, sends nothing more and writes its reports), and the
+    command exits 130 whatever it would have exited with."""
+    if args.command not in STOPPABLE:
+        return handler(args)
+    with interruption.stopping_on_signals(notify=_say_interrupted):
+        code = handler(args)
+        if interruption.requested() is not None:
+            return EXIT_INTERRUPTED
+    return code
+
+
+def _say_interrupted(name: str) -> None:
+    """Called from the signal handler, so written straight to the file descriptor: a print
+    there could land in the middle of another."""
+    message = (
+        f"\nsms-contract: {name} received: stopping after the request in flight, then writing "
+        "the reports (signal again to abandon that request)\n"
+    )
+    with contextlib.suppress(OSError):
+        os.write(2, message.encode())

@@ -34,6 +34,15 @@ def add_target_arguments(
     parser.add_argument("--base-url", metavar="URL", help="REST base URL (live)")
     parser.add_argument("--auth-url", metavar="URL", help="auth base URL for /v2/token (live)")
     parser.add_argument(
+        "--ca-bundle",
+        type=Path,
+        metavar="FILE",
+        help="live: PEM file of the CA(s) that server certificates are verified with; wins over "
+        "REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and SSL_CERT_FILE, which are read in that order "
+        "(default: the certifi bundle). HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured; "
+        "loopback hosts never go through a proxy",
+    )
+    parser.add_argument(
         "--definition-key",
         metavar="KEY",
         help=f"send definition to use (mock default: {DEFAULT_DEFINITION_KEY}; required live)",
@@ -106,6 +115,7 @@ def settings_from(args: argparse.Namespace) -> TargetSettings:
         kind=TargetKind(args.target),
         base_url=args.base_url,
         auth_url=args.auth_url,
+        ca_bundle=args.ca_bundle,
         definition_key=args.definition_key,
         allow_list=tuple(args.to),
         max_sends=args.max_sends,

@@ -4,14 +4,18 @@ exchanged as cassettes, one per check, scrubbed before any byte is written."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sms_contract.cli.options import add_target_arguments, positive, settings_from
-from sms_contract.outcomes import CheckOutcome, Spending, Verdict
+from sms_contract.cli.terminal import STDOUT, verdict_style
+from sms_contract.outcomes import EXIT_INTERRUPTED, CheckOutcome, Spending, Verdict
 from sms_contract.recordings.cassettes import save_cassette
-from sms_contract.reporting import write_reports
+from sms_contract.reporting import REPORT_FILES, write_reports
+from sms_contract.reporting.locations import prepare_output_dir
+from sms_contract.run.planning import Allocation, allocate
 from sms_contract.run.recording import NOT_RECORDED, record_run, recordable_checks
 from sms_contract.run.session import DEFAULT_EXAMPLES, RunInputs, prepare_run
 
@@ -27,6 +31,14 @@ values and message text are replaced by placeholders (<secret-1>, <phone-1>, ...
 anything is written. A live recording goes through the same runner, so it obeys the same
 safety rails as 'sms-contract run' (--to allow-list, --max-sends, --max-requests); checks whose
 cases need what the target cannot do (move its clock) are skipped and not recorded.
+
+The budget: against the mock there is none, and every case of every deterministic check is
+recorded. Against --target live the plan is fitted into --max-sends (default: the live
+default) exactly as 'run' fits it: every check is recorded, and the generated cases that do
+not fit are left out and named at the end (raise --max-sends to record them).
+'sms-contract run --cassette-dir DIR' then replays what was recorded with no other flag:
+the recorded seed, examples, nonce, definition key and number of --to numbers, only the
+recorded cases of each recorded check, and the simulator for the checks not recorded.
 """
 
 EPILOG = """\
@@ -42,8 +54,10 @@ then:
   sms-contract fidelity --cassette-dir recordings/my-sandbox   # the simulator against them
   sms-contract drift --target live ... --cassette-dir recordings/my-sandbox
 
-exit codes: 0 cassettes written (whatever the verdicts), 2 usage/configuration,
-3 target unreachable.
+exit codes: 0 cassettes written (whatever the verdicts), 2 usage/configuration (the
+--cassette-dir and --report-dir are checked before anything is sent), 3 target unreachable,
+130 interrupted (SIGINT or SIGTERM: the request in flight completes, nothing more is sent,
+the cassettes hold what was exchanged until then and the reports are marked interrupted).
 """
 
 
@@ -89,6 +103,9 @@ def register(commands: Any) -> None:
 
 def record(args: argparse.Namespace) -> int:
     directory: Path = args.cassette_dir
+    prepare_output_dir(directory, "--cassette-dir")
+    if args.report_dir is not None:
+        prepare_output_dir(args.report_dir, "--report-dir", owned=REPORT_FILES)
     prepared = prepare_run(
         RunInputs(
             replace(settings_from(args), cassette_dir=None),  # here it is where to write
@@ -100,25 +117,58 @@ def record(args: argparse.Namespace) -> int:
         )
     )
     print(f"sms-contract: recording with seed {prepared.options.seed}", flush=True)
-    with prepared.open() as opened:
+    with contextlib.ExitStack() as stack:
+        with STDOUT.working("planning the recording (generated payloads are drawn now)"):
+            opened = stack.enter_context(prepared.open())
         target = opened.target
         kind = "simulator" if target.simulated else "live"
         print(f"target: {target.kind} {target.base_url} (provenance: {kind})", flush=True)
-        recording = record_run(opened, progress=_progress)
+        with STDOUT.working(f"recording {len(opened.planned)} checks", announce=False):
+            recording = record_run(opened, progress=_progress)
+        fitted = allocate(opened.planned, opened.options, target.capabilities)
     written = {
         save_cassette(cassette, directory / f"{check_id}.yaml"): len(cassette.interactions)
         for check_id, cassette in recording.cassettes.items()
     }
     _print_summary(recording.result.checks, recording.result.spending, written, directory)
+    _print_left_out(recording.result.checks, fitted)
     if args.report_dir is not None:
         paths = write_reports(recording.result, args.report_dir)
         print("reports: " + ", ".join(str(path) for path in paths.values()))
+    if recording.result.interrupted:
+        print(
+            f"{recording.result.stopped}: the cassettes hold what was exchanged until then; "
+            "record again for a complete recording"
+        )
+        return EXIT_INTERRUPTED
     return 0
 
 
 def _progress(result: CheckOutcome, done: int, total: int, spent: Spending) -> None:
     label = result.verdict.value.upper()
-    print(f"[{done:>3}/{total}] {label:<8} {result.check_id:<37} {result.title}", flush=True)
+    STDOUT.parts(
+        (f"[{done:>3}/{total}] ", None),
+        (f"{label:<8}", verdict_style(label)),
+        (f" {result.check_id:<37} {result.title}", None),
+    )
+    STDOUT.update(f"recording: {done} of {total} checks, {spent.accepted_sends} sends")
+
+
+def _print_left_out(checks: tuple[CheckOutcome, ...], fitted: Allocation) -> None:
+    """What the recording holds less of than the whole plan, and what a replay does with it."""
+    if fitted.dropped:
+        print(
+            f"left out to fit the send budget (--max-sends {fitted.max_sends}): "
+            f"{len(fitted.dropped)} generated cases ({', '.join(fitted.dropped)}); a replay "
+            "leaves them out too (raise --max-sends to record them)"
+        )
+    incomplete = [check.check_id for check in checks if check.verdict is Verdict.INCOMPLETE]
+    if incomplete:
+        print(
+            f"note: {len(incomplete)} checks were not fully judged while recording "
+            f"({', '.join(incomplete)}); a replay judges none of their cases cut short, and "
+            "leaves out those that sent nothing"
+        )
 
 
 def _print_summary(

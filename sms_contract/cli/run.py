@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from sms_contract.cli.options import add_target_arguments, positive, settings_from
-from sms_contract.outcomes import CheckOutcome, Finding, Result, RunOutcome, Spending, Verdict
-from sms_contract.recordings.cassettes import load_recordings, recorded_run
-from sms_contract.reporting import write_reports
+from sms_contract.cli.terminal import STDOUT, cut_marked, verdict_style
+from sms_contract.outcomes import (
+    EXIT_INTERRUPTED,
+    CheckOutcome,
+    Finding,
+    Result,
+    RunOutcome,
+    Spending,
+    Verdict,
+)
+from sms_contract.recordings.cassettes import load_recordings, recorded_cases, recorded_run
+from sms_contract.reporting import REPORT_FILES, write_reports
+from sms_contract.reporting.locations import prepare_output_dir
 from sms_contract.reporting.presentation import not_judged_reasons, not_judged_summary
 from sms_contract.run.planning import Allocation, PlannedCheck, allocate
 from sms_contract.run.session import DEFAULT_EXAMPLES, RunInputs, prepare_run
 from sms_contract.run.targets import TargetKind
+
+EVIDENCE_LIMIT = 400  # characters of a request or response shown in the terminal
+CURL_LIMIT = 2000  # a curl line is shown whole unless it is longer (a body that long)
 
 DESCRIPTION = """\
 Run the catalogue of documented claims about the SMS API against a target and write reports
@@ -36,14 +51,20 @@ live configuration (environment):
   SFMC_SUBDOMAIN                                                       the tenant's subdomain
   --base-url / --auth-url point the live code path at any server instead (a proxy, or
   'sms-contract serve' on loopback).
+  TLS: certificates are verified with --ca-bundle FILE, else the first of REQUESTS_CA_BUNDLE,
+  CURL_CA_BUNDLE and SSL_CERT_FILE that is set, else the certifi bundle. HTTPS_PROXY,
+  HTTP_PROXY and NO_PROXY are honoured (a loopback host never goes through a proxy).
 
 replaying recordings (--target mock --cassette-dir DIR, made by 'sms-contract record'):
   each case of a recorded check is answered from its cassette, everything else by the
   simulator. Requests only match when they are planned as they were recorded, so --seed,
   --examples, --definition-key and the number of --to numbers default to the values in the
-  cassettes' provenance (and the recorded messageKey nonce is used). A request that its
-  recorded case does not match stops the run (exit 2), naming the nearest recording and
-  each differing field.
+  cassettes' provenance (and the recorded messageKey nonce is used). Of a recorded check,
+  only its recorded cases are replayed (a recording made within a send budget left some
+  generated cases out; they are named); a check with nothing recorded is answered by the
+  simulator (named too); a case whose recording ends early (its recording run stopped) is
+  not judged. A request that its recorded case does not match stops the run (exit 2),
+  naming the nearest recording and each differing field.
 
 examples:
   sms-contract run                                  # every check against the mock
@@ -59,6 +80,14 @@ exit codes:
   4  INCOMPLETE: not every selected claim could be judged (the send or request budget, 429s,
      --max-time, the transport); the reasons are listed per check. --allow-incomplete makes
      this exit 0, unless nothing at all was judged.
+  130 interrupted (Ctrl-C / SIGINT, or SIGTERM): the request in flight completes, nothing
+     more is sent, and the reports are written, marked interrupted, with what was spent and
+     every case not run listed as not judged ('interrupted: ...'). A second signal abandons
+     the request in flight.
+
+--report-dir is checked before anything is sent (a file, a directory that cannot be
+written or created: exit 2), and the reports an earlier run left in it are removed first,
+so that whatever stops this run, none of them poses as its result.
 """
 
 
@@ -127,10 +156,13 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.dry_run:  # a dry run writes nothing
+        prepare_output_dir(args.report_dir, "--report-dir", owned=REPORT_FILES)
     settings = settings_from(args)
-    recorded = None
+    recorded = cases = None
     if settings.cassette_dir is not None and settings.kind is TargetKind.MOCK:
-        recorded = recorded_run(load_recordings(settings.cassette_dir))
+        cassettes = load_recordings(settings.cassette_dir)
+        recorded, cases = recorded_run(cassettes), recorded_cases(cassettes)
     prepared = prepare_run(
         RunInputs(
             settings,
@@ -141,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
             strict=args.strict,
             strict_checks=tuple(args.strict_check),
             recorded=recorded,
+            recorded_cases=cases,
             max_time=args.max_time,
             status_wait=args.status_wait,
             allow_incomplete=args.allow_incomplete,
@@ -148,29 +181,64 @@ def run(args: argparse.Namespace) -> int:
     )
     options = prepared.options
     print(f"sms-contract: seed {options.seed} (reproduce with --seed {options.seed})", flush=True)
-    with prepared.open() as opened:
+    with contextlib.ExitStack() as stack:
+        with STDOUT.working("planning the run (generated payloads are drawn now)"):
+            opened = stack.enter_context(prepared.open())
         if args.dry_run:
+            if any(item.not_planned for item in opened.planned):
+                print("dry run: interrupted while the run was planned; nothing was sent")
+                return EXIT_INTERRUPTED
             allocation = allocate(opened.planned, options, opened.target.capabilities)
+            # What a replay leaves out was not left out for the budget: it is named apart.
+            dropped = tuple(c for c in allocation.dropped if c not in opened.left_out)
+            allocation = replace(allocation, dropped=dropped)
             _print_plan(opened.planned, allocation, opened.target.kind, opened.target.base_url)
+            _print_replayed(opened.left_out, opened.unrecorded)
             return 0
         print(f"target: {opened.target.kind} {opened.target.base_url}", flush=True)
-        result = opened.run(progress=_progress)
+        _print_replayed(opened.left_out, opened.unrecorded)
+        with STDOUT.working(f"running {len(opened.planned)} checks", announce=False):
+            result = opened.run(progress=_progress)
+    paths = write_reports(result, args.report_dir)  # first: a closed stdout loses no report
     _print_failures(result)
-    paths = write_reports(result, args.report_dir)
     _print_summary(result, paths)
     return result.exit_code
 
 
+def _print_replayed(left_out: Sequence[str], unrecorded: Sequence[str]) -> None:
+    """With --cassette-dir: what the replay leaves out, and what the simulator answers."""
+    if left_out:
+        print(
+            f"replay: {len(left_out)} cases of the recorded checks are not in the recordings "
+            "(the recording run did not send them: generated cases left out to fit its send "
+            f"budget, say) and are left out: {', '.join(left_out)}",
+            flush=True,
+        )
+    if unrecorded:
+        print(
+            f"replay: nothing recorded of {', '.join(unrecorded)}: the simulator answers them",
+            flush=True,
+        )
+
+
 def _progress(result: CheckOutcome, done: int, total: int, spent: Spending) -> None:
+    """One line per check as it is judged: its verdict, the sends its own cases spent, and the
+    run's total against the budget."""
     label = result.verdict.value.upper()
     budget = "" if spent.max_sends is None else f"/{spent.max_sends}"
-    sends = f"sends {spent.accepted_sends}{budget}"
+    sends = f"sends {result.sends:<2} total {spent.accepted_sends}{budget}"
     note = ""
     if result.skip_reason:
         note = f"  ({result.skip_reason})"
     elif result.not_judged:
         note = f"  ({len(result.not_judged)} not judged: {result.not_judged[0].reason})"
-    print(f"[{done:>3}/{total}] {label:<10} {result.check_id:<37} {sends:<11} {result.title}{note}")
+    STDOUT.parts(
+        (f"[{done:>3}/{total}] ", None),
+        (f"{label:<10}", verdict_style(label)),
+        (f" {result.check_id:<37} {sends:<17} {result.title}", None),
+        (note, "dim"),
+    )
+    STDOUT.update(f"running: {done} of {total} checks judged, {spent.accepted_sends} sends")
 
 
 def _print_plan(
@@ -235,10 +303,12 @@ def _print_failures(result: RunOutcome) -> None:
 def _print_finding(finding: Finding) -> None:
     print(f"  case {finding.case_id}: {finding.message}")
     for evidence in finding.evidence[-1:]:
-        print(f"    request:  {json.dumps(evidence.request, ensure_ascii=False)[:400]}")
-        response = evidence.response
-        print(f"    response: {json.dumps(response, ensure_ascii=False)[:400]}")
-        print(f"    curl:     {evidence.curl[:600]}")
+        where = "reports/report.json"
+        request = json.dumps(evidence.request, ensure_ascii=False)
+        print(f"    request:  {cut_marked(request, EVIDENCE_LIMIT, where)}")
+        response = json.dumps(evidence.response, ensure_ascii=False)
+        print(f"    response: {cut_marked(response, EVIDENCE_LIMIT, where)}")
+        print(f"    curl:     {cut_marked(evidence.curl, CURL_LIMIT, where)}")
     for kind, command in finding.replay.items():
         print(f"    replay ({kind}): {command}")
 
@@ -265,6 +335,8 @@ def _print_summary(result: RunOutcome, paths: dict[str, Path]) -> None:
 
 
 def _result_line(result: RunOutcome) -> str:
+    if result.interrupted:
+        return f"INTERRUPTED: {len(result.incomplete)} checks not fully judged"
     if result.result is Result.FAILED:
         return "FAILED: a documented claim was violated"
     if result.result is Result.INCOMPLETE:

@@ -8,11 +8,13 @@ The client secret is printed only when it is the built-in public test value.
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 import threading
 from typing import Any, TextIO
 
 from sms_contract.client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET
+from sms_contract.errors import UsageError
 from sms_contract.run.targets import DOCUMENTED_NUMBER
 from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.config import (
@@ -208,12 +210,16 @@ def serve_command(
     out: TextIO | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Serve until Ctrl-C (or until ``stop`` is set); 0 on a clean stop."""
+    """Serve until Ctrl-C (or until ``stop`` is set); 0 on a clean stop. A port that cannot
+    be listened on (in use, say) is a ``UsageError``: exit 2, one line."""
     out = out or sys.stdout
     simulator = Simulator(config_from(args))
-    server = serve_in_thread(
-        simulator, args.host, args.port, allow_non_loopback=args.allow_non_loopback
-    )
+    try:
+        server = serve_in_thread(
+            simulator, args.host, args.port, allow_non_loopback=args.allow_non_loopback
+        )
+    except OSError as exc:
+        raise UsageError(_cannot_listen(args.host, args.port, exc)) from None
     try:
         _banner(server, simulator.config, out)
         (stop or threading.Event()).wait()
@@ -223,6 +229,23 @@ def serve_command(
         server.stop()
     print("sms-contract simulator stopped", file=out, flush=True)
     return 0
+
+
+def _cannot_listen(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return (
+            f"port {port} on {host} is in use (another server listens there): give another "
+            "--port, or --port 0 for any free one"
+        )
+    if exc.errno == errno.EACCES:
+        return (
+            f"port {port} on {host}: permission denied (ports below 1024 need privileges): "
+            "give another --port"
+        )
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot listen on {host}: the address is not one of this machine's (--host)"
+    reason = (exc.strerror or type(exc).__name__).lower()
+    return f"cannot listen on port {port} on {host}: {reason}"
 
 
 def _banner(server: ServerHandle, config: SimulatorConfig, out: TextIO) -> None:

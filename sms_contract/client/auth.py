@@ -207,7 +207,9 @@ class ClientCredentials:
 
     def _refusal(self, response: HttpResponse) -> str:
         """Which error the token endpoint gave, without a credential in the text."""
-        scrubber = Scrubber([self._client_secret, self._client_id])
+        scrubber = Scrubber(
+            [self._client_secret, self._client_id, self._account_id], known_scopes=[self._scope]
+        )
         code = _field(response, "error") or _field(response, "errorcode")
         detail = _field(response, "error_description") or _field(response, "message")
         if code:

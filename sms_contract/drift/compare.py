@@ -14,6 +14,9 @@ renew) is reported as such, not compared: the recordings no longer match the pla
 What is compared, per pair: the aspects of ``sms_contract.drift.response_diff`` (status,
 errorcode, body shape by JSON path, Content-Type). With a spec, every fresh response is also
 validated against it (``Spec.validate_response``).
+
+Observed traffic (an application's own exchanges, recorded by ``sms-contract proxy``) has no
+plan to run again: ``observed_against_spec`` validates its recorded answers against the spec.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import Any
 
 from sms_contract.drift.response_diff import DRIFT_ASPECTS, Aspect, content_type, response_changes
 from sms_contract.recordings.cassettes import (
+    OBSERVED_TRAFFIC,
     Interaction,
     RecordedRequest,
     RecordedResponse,
@@ -82,6 +86,11 @@ class DriftReport:
     def breaking(self) -> bool:
         return bool(self.items)
 
+    @property
+    def drifted_checks(self) -> tuple[str, ...]:
+        """The checks with a difference (``items``), each once, in the order first found."""
+        return tuple(dict.fromkeys(item.check_id for item in self.items))
+
     def lines(self) -> list[str]:
         """The report as terminal lines: a summary, each difference, what was not compared."""
         lines = [
@@ -109,6 +118,12 @@ class DriftReport:
         }
 
 
+def checks_line(what: str, check_ids: Sequence[str]) -> str:
+    """``"drifted: 2 checks: SEND-EXAMPLE, SEND-ECHO-KEY"``."""
+    noun = "check" if len(check_ids) == 1 else "checks"
+    return f"{what}: {len(check_ids)} {noun}: {', '.join(check_ids)}"
+
+
 def _item_dict(item: Item) -> dict[str, Any]:
     return {
         "kind": item.kind.value,
@@ -131,6 +146,7 @@ def compare_runs(
     sides: tuple[RunValues, RunValues] | None = None,
     not_run: Mapping[str, str] | None = None,
     budget_spent: bool = False,
+    stopped: str | None = None,
     spec: Spec | None = None,
     observe: IssueFilter | None = None,
 ) -> DriftReport:
@@ -139,18 +155,25 @@ def compare_runs(
     ``token_cases``: the cases whose token requests are steps (compared), not the client's
     own. ``sides``: the recorded and the fresh run's values. ``not_run``: why a check did
     not run fresh, by check id. ``budget_spent``: the fresh run stopped at its send budget.
+    ``stopped``: why the fresh run stopped sending early (a signal, its deadline, throttling):
+    what it did not send is not compared, never drift.
     ``spec``: validate every fresh answer; an issue ``observe`` accepts is an observation.
     """
     wanted = frozenset(aspects)
     skipped = not_run or {}
+    cut_short = stopped if not budget_spent else None
     recorded_cases, fresh_cases = _by_case(recorded), _by_case(fresh)
     items: list[Item] = []
     not_compared: list[NotCompared] = []
     compared = 0
     for key, interactions in recorded_cases.items():
         check_id, case_id = key
-        if key not in fresh_cases and (check_id in skipped or budget_spent):
-            reason = skipped.get(check_id) or "the send budget was spent before this case ran"
+        if key not in fresh_cases and (check_id in skipped or budget_spent or cut_short):
+            reason = (
+                skipped.get(check_id)
+                or cut_short
+                or "the send budget was spent before this case ran"
+            )
             not_compared.append(NotCompared(check_id, case_id, reason))
             continue
         tokens = case_id in token_cases
@@ -170,8 +193,9 @@ def compare_runs(
             if changes:
                 items.append(Item(Kind.CHANGED, check_id, case_id, line, tuple(changes)))
         for old in before[len(after) :]:
-            if budget_spent:
-                reason = f"{_request_line(old.request)}: the send budget was spent"
+            if budget_spent or cut_short:
+                why = cut_short or "the send budget was spent"
+                reason = f"{_request_line(old.request)}: {why}"
                 not_compared.append(NotCompared(check_id, case_id, reason))
             else:
                 detail = ("the fresh run did not make this recorded request",)
@@ -310,3 +334,65 @@ def _spec_items(
             )
             found.append(item)
     return breaking, observed
+
+
+# --- observed traffic -------------------------------------------------------------------------
+
+
+def observed_against_spec(
+    interactions: Iterable[Interaction], spec: Spec, *, observe: IssueFilter | None = None
+) -> DriftReport:
+    """Observed traffic (``OBSERVED_TRAFFIC``: an application's own exchanges, recorded by
+    ``sms-contract proxy``) against ``spec``. No run planned those requests, so no fresh run
+    can make them again: each recorded answer is validated against the spec as it is now (the
+    second axis of drift), which says whether the answers the application got still hold
+    (after a spec change, say). A 4xx the spec does not list for its route is observed, not
+    drift: the documentation is silent on that answer (as SEND-STATUS-CODES reads it; an
+    application asks for keys a run never would). A lost answer and a 429 are listed as not
+    compared."""
+    accepts = observe or (lambda *_: False)
+    breaking: list[Item] = []
+    observed: list[Item] = []
+    not_compared: list[NotCompared] = []
+    compared = 0
+    for interaction in interactions:
+        if interaction.check_id != OBSERVED_TRAFFIC:
+            continue
+        request, response = interaction.request, interaction.response
+        line = _request_line(request)
+        reason = None
+        if response is None:
+            reason = f"{line}: no answer was recorded (the connection was lost)"
+        elif response.status == 429:
+            reason = f"{line}: throttled (429)"
+        elif spec.find_operation(request.method, request.path) is None:
+            reason = f"{line}: no operation of the spec"
+        if reason is not None:
+            not_compared.append(NotCompared(interaction.check_id, interaction.case_id, reason))
+            continue
+        status = response.status if response is not None else 0
+        found, seen = _spec_items(spec, [interaction], _silent_on(status, accepts))
+        breaking += found
+        observed += seen
+        compared += 1
+    return DriftReport(tuple(breaking), tuple(not_compared), compared, tuple(observed))
+
+
+def _silent_on(status: int, observe: IssueFilter) -> IssueFilter:
+    """``observe``, and for a 4xx answer its status missing from the spec too."""
+
+    def accepts(check_id: str, operation_id: str, issue: SchemaIssue) -> bool:
+        undocumented_4xx = 400 <= status < 500 and issue.keyword == "status"
+        return undocumented_4xx or observe(check_id, operation_id, issue)
+
+    return accepts
+
+
+def combined(first: DriftReport, second: DriftReport) -> DriftReport:
+    """Both reports' differences, observations and counts, as one."""
+    return DriftReport(
+        first.items + second.items,
+        first.not_compared + second.not_compared,
+        first.compared + second.compared,
+        first.observations + second.observations,
+    )

@@ -18,6 +18,12 @@ cassette may hold exchanges with several hosts (the token endpoint and the REST 
 ``provenance.run`` (optional, so older version-1 cassettes stay readable) holds what the run
 was planned with, so the same requests can be planned again for replay, fidelity and drift.
 
+Observed traffic: ``sms-contract proxy`` records an application's own exchanges, which no run
+planned, under the check id ``OBSERVED_TRAFFIC`` (``PROXY``), each case the exchange's number
+(``PROXY#17``, as its line and its findings name it), with no ``provenance.run``. No planned
+case is ever answered from them (no catalogue check has that id, so replay hands every case
+to the simulator), and drift compares their answers with the spec.
+
 Everything is scrubbed with ``sms_contract.redaction.Scrubber`` *before* it is kept in
 memory: ``Recorder.record`` turns an ``Exchange`` into scrubbed values at once, and the
 headers ``Date``, ``Server``, ``Content-Length``, ``Connection`` and ``Authorization`` are
@@ -47,6 +53,9 @@ from sms_contract.redaction import Scrubber
 from sms_contract.spec.yaml_files import read_yaml_file
 
 FORMAT_VERSION = 1
+OBSERVED_TRAFFIC = "PROXY"
+"""The check id of interactions no run planned: an application's own traffic, recorded by
+``sms-contract proxy`` (module doc)."""
 SUPPORTED_VERSIONS = (1,)
 DROPPED_HEADERS = frozenset({"date", "server", "content-length", "connection", "authorization"})
 _FORM = "application/x-www-form-urlencoded"
@@ -471,6 +480,16 @@ def recorded_run(cassettes: Iterable[Cassette]) -> RecordedRun | None:
             "per --cassette-dir (record again into an empty directory)"
         )
     return next(iter(found), None)
+
+
+def recorded_cases(cassettes: Iterable[Cassette]) -> frozenset[tuple[str, str]]:
+    """Every (check, case) the cassettes hold an interaction of: what a replay can answer
+    (``sms_contract.run.planning.recorded_only`` plans only these of a recorded check)."""
+    return frozenset(
+        (interaction.check_id, interaction.case_id)
+        for cassette in cassettes
+        for interaction in cassette.interactions
+    )
 
 
 def load_recordings(directory: Path) -> list[Cassette]:

@@ -14,7 +14,10 @@ Which answer a request gets, while the runner runs case C of check K (``for_case
   (repeats allowed). A request that matches none of case C's interactions is a
   ``CassetteMiss`` naming the nearest recorded interaction and each differing field; a token
   request is the exception (the client asks for a token whenever it needs one, so its token
-  request falls in whichever case runs first), answered by the simulator.
+  request falls in whichever case runs first), answered by the simulator. When every
+  interaction of case C has answered already (or C has none), the request is one the
+  recording run never sent (it stopped first: its send budget, its deadline, a signal):
+  ``RecordingEnded``, which the runner reports as C not judged, as the recording run did.
 - K has no cassette, or no case is running: the simulator.
 
 A recorded lost response is replayed as the ``ConnectionError`` of a dropped connection, which
@@ -37,7 +40,7 @@ import requests
 import responses
 
 from sms_contract.client.auth import token_request
-from sms_contract.errors import CassetteMiss
+from sms_contract.errors import CassetteMiss, RecordingEnded
 from sms_contract.exchange import HttpRequest
 from sms_contract.recordings.cassettes import Cassette, Interaction, scrub_request
 from sms_contract.recordings.matching import find_match
@@ -122,11 +125,15 @@ class CaseReplayer:
         if is_token_request(request):
             return None
         where = f"replaying check {check_id} case {case_id}"
-        if miss is None:
-            recorded_cases = ", ".join(dict.fromkeys(i.case_id for i in recorded))
-            raise CassetteMiss(
-                f"{where}: the cassette holds no interaction of this case (recorded cases: "
-                f"{recorded_cases}){_STALE}"
+        if not case:
+            raise RecordingEnded(
+                f"not recorded: {where}: the cassette holds no interaction of this case (the "
+                "recording run stopped before it)"
+            )
+        if len(used) == len(case):
+            raise RecordingEnded(
+                f"not recorded: {where}: the recording of this case ends before this request "
+                "(the recording run stopped before sending it)"
             )
         raise CassetteMiss(f"{where}: {miss}{_STALE}")
 

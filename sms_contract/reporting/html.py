@@ -4,8 +4,11 @@ One file, inline CSS, no scripts and no external resources. A header says the re
 FAILED or INCOMPLETE, with the exit code), why the run stopped sending early if it did, and
 what was run against what at what cost; a summary lists the checks, failing first; a section
 lists what could not be judged and why; then each claim with its quote and source, its verdict
-(a colour *and* a word) and the scrubbed evidence behind it. Every value from the run goes
-through ``html.escape``.
+(a colour *and* a word) and the scrubbed evidence behind it: the exchanges behind each
+finding, and for a claim that held one example exchange (request and response, scrubbed), so
+the report reads as the API's executable documentation. Long values (a 100-character
+messageKey, a URL) wrap inside their card. Every value from the run goes through
+``html.escape``.
 """
 
 from __future__ import annotations
@@ -195,8 +198,21 @@ def _claim(check: CheckOutcome, strict: bool) -> str:
             f"</p>\n{_reasons(check)}\n</div>"
         )
     parts += [_finding(finding) for finding in check.findings]
+    if check.verdict is Verdict.PASS and check.example is not None:
+        parts.append(_example(check.example))
     parts.append("</article>")
     return "\n".join(parts)
+
+
+def _example(evidence: Evidence) -> str:
+    """A passing claim's example: one exchange it was judged on, scrubbed like all evidence."""
+    return (
+        '<div class="example">\n'
+        "<p><strong>Example</strong>: an exchange this claim was judged on, as the target "
+        "answered it (secrets and personal data replaced by placeholders).</p>\n"
+        f"{_evidence(evidence, '')}\n"
+        "</div>"
+    )
 
 
 def _finding(finding: Finding) -> str:
@@ -252,9 +268,10 @@ h4 { font-size: 14px; margin: 12px 0 4px; }
 h5 { font-size: 12px; margin: 8px 0 2px; text-transform: uppercase; letter-spacing: .04em;
   color: #475467; }
 code, pre { font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+code { overflow-wrap: anywhere; word-break: break-word; }
 pre { background: var(--soft); border: 1px solid var(--line); border-radius: 6px;
   padding: 8px 10px; margin: 0; overflow-x: auto; white-space: pre-wrap;
-  overflow-wrap: anywhere; }
+  overflow-wrap: anywhere; word-break: break-word; }
 a { color: #175cd3; overflow-wrap: anywhere; }
 .outcome { font-size: 17px; margin: 4px 0 12px; }
 .outcome.fail strong { color: var(--fail); }
@@ -279,7 +296,9 @@ th { background: var(--soft); }
 td:first-child { white-space: nowrap; }
 h3 code { font-size: 15px; }
 .claim { border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px;
-  margin: 0 0 16px; }
+  margin: 0 0 16px; min-width: 0; }
+.claim, .finding, .evidence, .example, .not-judged, .reasons, .replay, td {
+  overflow-wrap: anywhere; word-break: break-word; }
 .meta { color: #475467; font-size: 13px; margin: 0 0 8px; }
 .claim-text { font-weight: 600; margin: 4px 0; }
 blockquote { margin: 6px 0; padding: 4px 12px; border-left: 4px solid var(--line);
@@ -293,8 +312,11 @@ blockquote { margin: 6px 0; padding: 4px 12px; border-left: 4px solid var(--line
 .finding { border-left: 4px solid var(--line); padding: 4px 0 4px 12px; margin: 12px 0; }
 .finding.fail { border-left-color: var(--fail); }
 .finding.observed { border-left-color: var(--observed); }
-.exchange { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.exchange { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 12px; }
+.exchange > div { min-width: 0; }
+.example { border-left: 4px solid var(--pass); padding: 4px 0 4px 12px; margin: 12px 0; }
+.example p { margin: 0 0 4px; }
 .replay dt { font-size: 12px; font-weight: 600; color: #475467; margin-top: 6px; }
 .replay dd { margin: 0; }
-@media (max-width: 800px) { .exchange { grid-template-columns: 1fr; } }
+@media (max-width: 800px) { .exchange { grid-template-columns: minmax(0, 1fr); } }
 """

@@ -20,7 +20,12 @@ from sms_contract.outcomes import (
     Spending,
     Verdict,
 )
-from sms_contract.reporting.presentation import counts_as_failure, planned_cases
+from sms_contract.reporting.presentation import (
+    counts_as_failure,
+    not_judged_lines,
+    not_judged_summary,
+    planned_cases,
+)
 
 FORMAT_VERSION = 1
 
@@ -47,6 +52,7 @@ def as_document(result: RunOutcome) -> dict[str, Any]:
         "result": result.result.value,
         "exit_code": result.exit_code,
         "stopped": result.stopped,
+        "interrupted": result.interrupted,
         "summary": _summary(result),
         "spending": _spending(result.spending),
         "checks": [_check(check, result.strict) for check in result.checks],
@@ -90,11 +96,23 @@ def _check(check: CheckOutcome, strict: bool) -> dict[str, Any]:
         "planned": planned_cases(check),
         "cases": check.cases,
         "not_judged": [_not_judged(item) for item in check.not_judged],
+        # The same words as every other report: "3 of 4 cases not judged", then each reason
+        # once with the cases it applies to.
+        "not_judged_summary": not_judged_summary(check) or None,
+        "not_judged_reasons": not_judged_lines(check),
         "duration": check.duration,
         # Only a skip has a skip reason: what a check that ran could not judge is in not_judged.
         "skip_reason": check.skip_reason if check.verdict is Verdict.SKIPPED else None,
         "findings": [_finding(finding) for finding in check.findings],
+        # Only a pass has an example: failures and observations carry their own evidence.
+        "example": _example(check),
     }
+
+
+def _example(check: CheckOutcome) -> dict[str, Any] | None:
+    if check.verdict is not Verdict.PASS or check.example is None:
+        return None
+    return _evidence(check.example)
 
 
 def _not_judged(item: NotJudged) -> dict[str, str]:

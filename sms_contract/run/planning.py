@@ -13,7 +13,7 @@ the worst case (every probe accepted) is reported beside it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from sms_contract.checks import CATALOGUE
@@ -54,6 +54,7 @@ class PlannedCheck:
     check: Check
     cases: tuple[Case, ...]
     skip_reason: str | None = None
+    not_planned: str | None = None  # why its cases were not planned (``interrupted: ...``)
 
     @property
     def requests(self) -> int:
@@ -102,9 +103,17 @@ def select_checks(check_ids: Sequence[str]) -> list[Check]:
     return [CATALOGUE[cid] for cid in dict.fromkeys(cid.upper() for cid in check_ids)]
 
 
-def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[PlannedCheck]:
+def plan(
+    options: RunOptions,
+    capabilities: frozenset[Capability],
+    *,
+    interrupted: Callable[[], str | None] = lambda: None,
+) -> list[PlannedCheck]:
     """What the run will send, check by check; pure, so ``--dry-run`` shows exactly this.
-    Generated cases that would not fit the send budget are left out (``allocate``)."""
+    Generated cases that would not fit the send budget are left out (``allocate``).
+
+    ``interrupted`` is asked before each check is planned: once it names a signal, the checks
+    left are not planned (``not_planned`` says why) and the run sends nothing."""
     if not options.allow_list:
         raise UsageError("no recipient: give at least one --to NUMBER")
     ctx = PlanContext(
@@ -117,6 +126,11 @@ def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[Plann
     )
     planned = []
     for check in select_checks(options.check_ids):
+        signal = interrupted()
+        if signal is not None:
+            reason = f"interrupted: {signal} received while the run was planned; nothing was sent"
+            planned.append(PlannedCheck(check, (), not_planned=reason))
+            continue
         cases = tuple(check.plan(ctx))
         if options.case_id is not None:
             cases = tuple(case for case in cases if case.id == options.case_id)
@@ -126,10 +140,63 @@ def plan(options: RunOptions, capabilities: frozenset[Capability]) -> list[Plann
             planned.append(PlannedCheck(check, cases, skip_reason=reason))
         else:
             planned.append(PlannedCheck(check, cases))
-    if options.case_id is not None and not any(p.cases for p in planned):
+    stopped = any(p.not_planned for p in planned)
+    if options.case_id is not None and not stopped and not any(p.cases for p in planned):
         raise UsageError(f"no case {options.case_id!r} in the selected checks")
-    planned = [p for p in planned if p.cases or options.case_id is None]
+    # With --case, a check named with --check that judges every exchange of the run (a
+    # cross-cutting one) stays planned without cases of its own: it judges that case's
+    # exchanges (the replay line of its failure on another check's case names both checks).
+    planned = [
+        p
+        for p in planned
+        if p.cases
+        or p.not_planned
+        or options.case_id is None
+        or (options.check_ids and p.check.judge_exchange is not None)
+    ]
     return _fit(planned, options.max_sends)
+
+
+@dataclass(frozen=True)
+class Replayable:
+    """A plan cut down to what recordings hold (``recorded_only``)."""
+
+    planned: tuple[PlannedCheck, ...]
+    left_out: tuple[str, ...]  # cases of recorded checks that the recordings do not hold
+    unrecorded: tuple[str, ...]  # checks with nothing recorded: the simulator answers them
+
+
+def recorded_only(
+    planned: Sequence[PlannedCheck], recorded: frozenset[tuple[str, str]]
+) -> Replayable:
+    """The plan of a replay: of a recorded check, only its recorded cases (a recording made
+    within a send budget left generated cases out: the replay leaves out the same); a check
+    with nothing recorded is kept whole, for the simulator to answer. A case counts as
+    recorded when an interaction is recorded under its own (check, case) or under the owner
+    of a shared send it reads; a check, when the recordings hold an interaction of it or one
+    of its cases counts as recorded."""
+    checks = {check_id for check_id, _ in recorded}
+
+    def holds(case: Case) -> bool:
+        owners = {case.owner} | {step.owner for step in case.steps if step.owner is not None}
+        return bool(owners & recorded)
+
+    kept: list[PlannedCheck] = []
+    left_out: list[str] = []
+    unrecorded: list[str] = []
+    for item in planned:
+        if item.skip_reason is not None or item.not_planned is not None:
+            kept.append(item)
+            continue
+        cases = tuple(case for case in item.cases if holds(case))
+        if not cases and item.check.id not in checks:
+            kept.append(item)
+            if item.cases:
+                unrecorded.append(item.check.id)
+            continue
+        left_out += [case.id for case in item.cases if not holds(case)]
+        kept.append(replace(item, cases=cases))
+    return Replayable(tuple(kept), tuple(left_out), tuple(unrecorded))
 
 
 def schedule(planned: Sequence[PlannedCheck]) -> list[tuple[PlannedCheck, Case]]:

@@ -22,12 +22,14 @@ from sms_contract.errors import UsageError
 from sms_contract.exchange import Exchange
 from sms_contract.outcomes import RunOutcome
 from sms_contract.recordings.cassettes import (
+    OBSERVED_TRAFFIC,
     Cassette,
     Interaction,
     RecordedRun,
     Recorder,
     RecordingSource,
     RunValues,
+    recorded_cases,
     recorded_run,
 )
 from sms_contract.run.planning import PlannedCheck, select_checks
@@ -146,8 +148,15 @@ def rerun(
 ) -> Rerun:
     """Plan the recorded cases again (``prepare_run`` with the cassettes' provenance: their
     seed, examples and definition key, and on the mock their nonce, so its requests are the
-    recorded ones) and run them against the target of ``settings``, recording as they run."""
+    recorded ones; of each recorded check, only its recorded cases) and run them against the
+    target of ``settings``, recording as they run."""
     recorded_with = recorded_run(cassettes)
+    if all(i.check_id == OBSERVED_TRAFFIC for cassette in cassettes for i in cassette.interactions):
+        raise UsageError(
+            "the cassettes hold observed traffic only (recorded by 'sms-contract proxy'): no "
+            "run planned those requests, so there are no cases to run again; 'sms-contract "
+            "drift --cassette-dir DIR' compares their answers with the spec"
+        )
     if recorded_with is None:
         raise UsageError(
             "the cassettes do not say what they were recorded with (no provenance.run): "
@@ -162,6 +171,7 @@ def rerun(
             settings,
             check_ids=wanted,
             recorded=recorded_with,
+            recorded_cases=recorded_cases(cassettes),
             max_time=max_time,
             status_wait=status_wait,
         )

@@ -6,8 +6,9 @@ Cases run in the order ``planning.schedule`` gives (phase by phase), a shared st
 run. A case that cannot be judged (the send budget is spent, the target throttles, the
 deadline passes, the transport fails, or a send it reads was not accepted) is reported as not
 judged with its reason, never as a pass: a check with such a case is ``incomplete`` unless it
-failed. The run stops sending when the deadline passes, and when the target answers 429 (after
-every retry) or cannot be reached for ``BREAKER`` requests in a row.
+failed. The run stops sending when the deadline passes, when the target answers 429 (after
+every retry) or cannot be reached for ``BREAKER`` requests in a row, and when a signal asks it
+to (``sms_contract.run.interruption``: looked at before every request and every wait).
 
 No case is ever re-executed and nothing is shrunk: a failure is reported from its first run,
 with commands that replay that one case against the mock and against a live target.
@@ -28,9 +29,16 @@ from sms_contract.checks.model import Auth, Case, Check, Expect, Judgement, Poll
 from sms_contract.checks.reading import Answer, read_send
 from sms_contract.client.retrying import ExchangeObserver
 from sms_contract.client.sms_client import AuthMode, SmsClient
-from sms_contract.errors import ApiError, HarnessError, ResponseLost, TransportError
-from sms_contract.exchange import Exchange
+from sms_contract.errors import (
+    ApiError,
+    HarnessError,
+    RecordingEnded,
+    ResponseLost,
+    TransportError,
+)
+from sms_contract.exchange import Exchange, HttpRequest
 from sms_contract.outcomes import (
+    INTERRUPTED,
     CheckOutcome,
     Evidence,
     Finding,
@@ -40,6 +48,8 @@ from sms_contract.outcomes import (
     Verdict,
 )
 from sms_contract.redaction import Scrubber
+from sms_contract.run import interruption
+from sms_contract.run.interruption import Interrupted
 from sms_contract.run.planning import PlannedCheck, RunOptions, schedule
 from sms_contract.run.safety import BudgetExhausted, DeadlineReached, SafetyGuard
 from sms_contract.run.targets import Target
@@ -115,19 +125,25 @@ class Runner:
             subscribers=not target.simulated,
             deadline=deadline,
         )
-        self.scrubber = Scrubber(target.known_secrets, known_phones=options.allow_list)
+        self.scrubber = Scrubber(
+            target.known_secrets,
+            known_phones=options.allow_list,
+            known_scopes=target.known_scopes,
+        )
         self._client = SmsClient(
             target.config,
             target.transport,
             observer=ExchangeObserver(
-                before_send=self.guard.before_send, after_exchange=self._after_exchange
+                before_send=self._before_send, after_exchange=self._after_exchange
             ),
             sleep=self._sleep,
         )
         self._shared: dict[str, Exchange | str] = {}  # shared step: its exchange, or why not
         self._finals: list[Entry] = []  # the final answer of every request, for judging all
         self._stop: str | None = None  # why nothing more is sent
+        self._in_flight: HttpRequest | None = None  # sent, and not answered yet
         self._scoped_token: str | None = None  # what the last NARROW_SCOPE step was issued
+        self._sends: dict[str, int] = {}  # accepted sends by the check whose case sent them
         self._answered = False  # the target has answered at least once
         self._throttled_in_a_row = 0
         self._unanswered_in_a_row = 0
@@ -138,10 +154,18 @@ class Runner:
         return tuple(self._recorded.entries)
 
     def _sleep(self, seconds: float) -> None:
+        interruption.check()
         self.guard.check_deadline(seconds)
         self._target.sleep(seconds)
+        interruption.check()  # a signal during the wait: nothing is sent after it
+
+    def _before_send(self, request: HttpRequest) -> None:
+        interruption.check()
+        self.guard.before_send(request)
+        self._in_flight = request
 
     def _after_exchange(self, exchange: Exchange) -> None:
+        self._in_flight = None
         self.guard.after_exchange(exchange)
         entry = self._recorded.add(exchange)
         if entry is not None and entry.step is OWN_TOKEN:
@@ -163,13 +187,23 @@ class Runner:
                     item.check, Verdict.SKIPPED, skip_reason=item.skip_reason
                 )
                 self._report(outcomes[item.check.id], len(outcomes), total)
+            elif item.not_planned is not None:  # a signal came while the run was planned
+                self._stop = self._stop or item.not_planned
+                reason = (NotJudged("-", item.not_planned),)
+                outcomes[item.check.id] = _outcome(
+                    item.check, Verdict.INCOMPLETE, not_judged=reason
+                )
+                self._report(outcomes[item.check.id], len(outcomes), total)
         order = schedule(planned)
         last = {item.check.id: n for n, (item, _) in enumerate(order)}
         runs: dict[Owner, _CaseRun] = {}
         began: dict[str, float] = {}
         for n, (item, case) in enumerate(order):
             began.setdefault(item.check.id, time.monotonic())
+            before = self.guard.accepted_sends
             runs[case.owner] = self._run_case(case)
+            spent = self.guard.accepted_sends - before
+            self._sends[item.check.id] = self._sends.get(item.check.id, 0) + spent
             if last[item.check.id] == n and item.check.judge_exchange is None:
                 elapsed = time.monotonic() - began[item.check.id]
                 outcomes[item.check.id] = self._promoted(self._judge(item, runs, elapsed))
@@ -183,6 +217,15 @@ class Runner:
             if item.check.judge_exchange is not None and item.check.id not in outcomes:
                 outcomes[item.check.id] = self._promoted(self._judge_all(item.check, cases))
                 self._report(outcomes[item.check.id], len(outcomes), total)
+        name = interruption.requested()
+        if name is not None and not (self._stop or "").startswith(INTERRUPTED):
+            # The signal came after the last request (or after the run had stopped sending
+            # for another reason): nothing was cut short by it, and it is still said.
+            self._stop = (
+                f"interrupted: {name} received after the last request was answered"
+                if self._stop is None
+                else f"interrupted: {name} received after the run had stopped ({self._stop})"
+            )
         return RunOutcome(
             tool_version=__version__,
             spec_sha256=load_spec().sha256,
@@ -199,7 +242,9 @@ class Runner:
         )
 
     def _promoted(self, result: CheckOutcome) -> CheckOutcome:
-        """An observation of a check named with --strict-check is a violation."""
+        """An observation of a check named with --strict-check is a violation; the sends its
+        own cases spent are counted in."""
+        result = replace(result, sends=self._sends.get(result.check_id, 0))
         chosen = {check_id.upper() for check_id in self._options.strict_checks}
         if result.check_id not in chosen or not result.observations:
             return result
@@ -217,6 +262,19 @@ class Runner:
         if self._progress is not None:
             self._progress(result, done, total, self.guard.spending())
 
+    def _interrupted(self) -> None:
+        """Once a signal asked the run to stop, nothing more is sent."""
+        name = interruption.requested()
+        if name is not None and self._stop is None:
+            self._stop = f"interrupted: {name} received; nothing more was sent"
+
+    def _abandoned(self) -> None:
+        """A second signal abandoned the request in flight: it counts as sent, and a send
+        as possibly accepted (it may have been processed), like a response that was lost."""
+        if self._in_flight is not None:
+            self.guard.after_exchange(Exchange(self._in_flight, None))
+            self._in_flight = None
+
     def _run_case(self, case: Case) -> _CaseRun:
         exchanges: list[Exchange] = []
         previous: Step | None = None
@@ -233,6 +291,7 @@ class Runner:
                     return _CaseRun(exchanges, cached)
                 exchanges.append(cached)
                 continue
+            self._interrupted()
             if self._stop is not None:
                 return _CaseRun(exchanges, self._stop)
             try:
@@ -260,6 +319,19 @@ class Runner:
         except DeadlineReached as exc:
             self._stop = f"deadline: {exc}; nothing more was sent"
             raise _NotJudged(f"deadline: {exc}") from None
+        except Interrupted as exc:
+            self._stop = f"interrupted: {exc}; nothing more was sent"
+            raise _NotJudged(f"interrupted: {exc}") from None
+        except KeyboardInterrupt:
+            name = interruption.requested()
+            if name is None:
+                raise  # not a signal this run handles: the caller's Ctrl-C
+            self._abandoned()
+            self._stop = (
+                f"interrupted: {name} received twice; the request in flight was abandoned and "
+                "nothing more was sent"
+            )
+            raise _NotJudged(f"interrupted: {name} received twice; abandoned in flight") from None
         except TransportError as exc:
             if exc.permanent or not self._answered:
                 raise  # the target cannot be reached at all: exit 3, with the cause
@@ -268,6 +340,10 @@ class Runner:
             # The client could not use an answer at all (a token response without a token,
             # say): the checks on that endpoint report it; this case cannot be judged.
             raise _NotJudged(f"not judged: {self.scrubber.text(str(exc))}") from None
+        except RecordingEnded as exc:
+            # Replaying: the recording run stopped before this request (its case was not
+            # judged when recorded either); any other miss stops the run (exit 2).
+            raise _NotJudged(self.scrubber.text(str(exc))) from None
         finally:
             self._recorded.owner = self._recorded.step = None
         response = exchange.response
@@ -460,7 +536,15 @@ class Runner:
 
     # -- judging ------------------------------------------------------------------------
 
-    def _finding(self, case: Case, judgement: Judgement, exchanges: Sequence[Exchange]) -> Finding:
+    def _finding(
+        self,
+        case: Case,
+        judgement: Judgement,
+        exchanges: Sequence[Exchange],
+        check_id: str | None = None,
+    ) -> Finding:
+        """A finding of ``check_id`` (default: the case's own check) on ``case``; its replay
+        commands name that check, so that they reproduce it."""
         chosen = (
             list(exchanges)
             if judgement.exchange_index is None
@@ -471,7 +555,7 @@ class Runner:
             message=self.scrubber.text(judgement.message),
             case_id=case.id,
             evidence=tuple(self._evidence(exchange) for exchange in chosen),
-            replay=self._target.replay_commands(case, self._options),
+            replay=self._target.replay_commands(case, self._options, check_id),
         )
 
     def _evidence(self, exchange: Exchange) -> Evidence:
@@ -486,10 +570,18 @@ class Runner:
     def _judge(
         self, item: PlannedCheck, runs: Mapping[Owner, _CaseRun], duration: float
     ) -> CheckOutcome:
+        """The check's verdict over its cases. A case whose judge says the claim does not
+        apply to it (``not_applicable``: nothing the claim covers happened) holds the claim
+        only beside a case it did apply to: when it applied to none, nothing was judged, and
+        the check is incomplete with each case's reason, never a pass. A pass keeps one
+        scrubbed example: the last exchange (the one its verdict rests on) of its first
+        judged case."""
         check = item.check
         findings: list[Finding] = []
         not_judged: list[NotJudged] = []
+        inapplicable: list[NotJudged] = []
         judged = 0
+        example: Exchange | None = None
         for case in item.cases:
             run = runs.get(case.owner)
             if run is None:  # pragma: no cover - every scheduled case has run
@@ -497,31 +589,55 @@ class Runner:
             if run.not_judged is not None:
                 not_judged.append(NotJudged(case.id, self.scrubber.text(run.not_judged)))
                 continue
-            incomplete = None
+            incomplete: str | None = None
+            missing: str | None = None
+            found = 0
             for judgement in check.judge(case, run.exchanges):
                 if judgement.verdict is Verdict.INCOMPLETE:
                     incomplete = self.scrubber.text(judgement.message)
+                elif judgement.verdict is Verdict.SKIPPED:
+                    missing = self.scrubber.text(judgement.message)
                 else:
                     findings.append(self._finding(case, judgement, run.exchanges))
+                    found += 1
             if incomplete is not None:
                 not_judged.append(NotJudged(case.id, incomplete))
+            elif missing is not None and not found:
+                inapplicable.append(NotJudged(case.id, missing))
             else:
                 judged += 1
+                if example is None and run.exchanges:
+                    example = run.exchanges[-1]
+        if judged:
+            judged += len(inapplicable)  # it applied elsewhere: these cases hold it too
+        else:
+            not_judged += inapplicable
+        if not item.cases:
+            not_judged.append(NotJudged("-", "not judged: the run planned no case of this check"))
+        verdict = _verdict(findings, incomplete=bool(not_judged) or judged == 0)
         return _outcome(
             check,
-            _verdict(findings, incomplete=bool(not_judged) or judged == 0),
+            verdict,
             cases=judged,
             planned=len(item.cases),
             findings=_capped(findings),
             not_judged=tuple(not_judged),
             duration=duration,
+            example=self._example(verdict, example),
         )
+
+    def _example(self, verdict: Verdict, exchange: Exchange | None) -> Evidence | None:
+        """A passing check's example exchange, scrubbed like all evidence; none otherwise."""
+        if verdict is not Verdict.PASS or exchange is None:
+            return None
+        return self._evidence(exchange)
 
     def _judge_all(self, check: Check, cases: Mapping[Owner, Case]) -> CheckOutcome:
         """A cross-cutting check judges every exchange of the run on its operations."""
         assert check.judge_exchange is not None
         findings: list[Finding] = []
         judged = 0
+        example: Exchange | None = None  # a pass's example: the first exchange it judged
         for entry in self._finals:
             if entry.step.operation_id not in check.operations:
                 continue
@@ -532,11 +648,13 @@ class Runner:
             if found is None:
                 continue
             judged += 1
+            if example is None:
+                example = entry.exchange
             case = cases.get(entry.owner) or _pseudo_case(entry.owner)
             findings += [
-                self._finding(case, Judgement(j.verdict, j.message, 0), [entry.exchange])
+                self._finding(case, Judgement(j.verdict, j.message, 0), [entry.exchange], check.id)
                 for j in found
-                if j.verdict is not Verdict.INCOMPLETE
+                if j.verdict not in (Verdict.INCOMPLETE, Verdict.SKIPPED)
             ]
         not_judged: tuple[NotJudged, ...] = ()
         if judged == 0:
@@ -547,13 +665,15 @@ class Runner:
                     "(nothing was sent, or nothing it covers was answered)",
                 ),
             )
+        verdict = _verdict(findings, incomplete=judged == 0)
         return _outcome(
             check,
-            _verdict(findings, incomplete=judged == 0),
+            verdict,
             cases=judged,
             planned=judged or 1,
             findings=_capped(findings),
             not_judged=not_judged,
+            example=self._example(verdict, example),
         )
 
 
@@ -642,6 +762,7 @@ def _outcome(
     skip_reason: str | None = None,
     not_judged: tuple[NotJudged, ...] = (),
     duration: float = 0.0,
+    example: Evidence | None = None,
 ) -> CheckOutcome:
     return CheckOutcome(
         check_id=check.id,
@@ -655,4 +776,5 @@ def _outcome(
         duration=round(duration, 3),
         not_judged=not_judged,
         planned=planned,
+        example=example,
     )

@@ -15,7 +15,11 @@ and running recorded cases again) says what it wants as ``RunInputs`` and calls
   days);
 - the deadline: as given, else 600 seconds against a live target and none on the mock (whose
   waits are its simulator's clock, not real time); and how long a status read waits for the
-  platform: as given, else 30 seconds.
+  platform: as given, else 30 seconds;
+- with recordings (``recorded_cases``), the cases: of a check with recorded cases only those
+  (a recording made within a send budget left generated cases out, and so does its replay:
+  ``OpenRun.left_out`` names them); a check with none recorded is planned whole
+  (``OpenRun.unrecorded``).
 
 ``PreparedRun.open()`` opens the target and plans the run against its capabilities; the
 ``OpenRun`` it yields runs it (or records it: :func:`sms_contract.run.recording.record_run`).
@@ -33,7 +37,14 @@ from sms_contract.errors import UsageError
 from sms_contract.outcomes import RunOutcome
 from sms_contract.recordings.cassettes import RecordedRun
 from sms_contract.recordings.replay import replay_allow_list
-from sms_contract.run.planning import PlannedCheck, RunOptions, plan, select_checks
+from sms_contract.run import interruption
+from sms_contract.run.planning import (
+    PlannedCheck,
+    RunOptions,
+    plan,
+    recorded_only,
+    select_checks,
+)
 from sms_contract.run.runner import Progress, Runner
 from sms_contract.run.targets import (
     DEFAULT_DEFINITION_KEY,
@@ -60,6 +71,8 @@ class RunInputs:
     strict: bool = False
     strict_checks: tuple[str, ...] = ()
     recorded: RecordedRun | None = None  # plan the cases these recordings were made of
+    # The (check, case) pairs the recordings hold: of a recorded check, only these are planned.
+    recorded_cases: frozenset[tuple[str, str]] | None = None
     max_time: float | None = None
     status_wait: float | None = None
     allow_incomplete: bool = False
@@ -72,6 +85,8 @@ class OpenRun:
     target: Target
     options: RunOptions
     planned: tuple[PlannedCheck, ...]
+    left_out: tuple[str, ...] = ()  # cases of recorded checks the recordings do not hold
+    unrecorded: tuple[str, ...] = ()  # checks nothing was recorded of (the simulator answers)
 
     def run(self, progress: Progress | None = None) -> RunOutcome:
         return Runner(self.target, self.options, progress=progress).run(self.planned)
@@ -83,13 +98,33 @@ class PreparedRun:
 
     settings: TargetSettings
     options: RunOptions
+    recorded_cases: frozenset[tuple[str, str]] | None = None
 
     @contextmanager
     def open(self) -> Iterator[OpenRun]:
-        """The target, open for the block, and the plan against its capabilities."""
+        """The target, open for the block, and the plan against its capabilities (cut
+        short by a signal: ``sms_contract.run.interruption``)."""
         with open_target(self.settings) as target:
-            planned = tuple(plan(self.options, target.capabilities))
-            yield OpenRun(target, self.options, planned)
+            planned = tuple(
+                plan(self.options, target.capabilities, interrupted=interruption.requested)
+            )
+            if self.recorded_cases is None:
+                yield OpenRun(target, self.options, planned)
+                return
+            replayable = recorded_only(planned, self.recorded_cases)
+            case_id = self.options.case_id
+            if case_id is not None and case_id in replayable.left_out:
+                raise UsageError(
+                    f"case {case_id!r} is not in the recordings (they hold what the recording "
+                    "run sent: record it, or replay without --cassette-dir)"
+                )
+            yield OpenRun(
+                target,
+                self.options,
+                replayable.planned,
+                left_out=replayable.left_out,
+                unrecorded=replayable.unrecorded,
+            )
 
 
 def prepare_run(inputs: RunInputs) -> PreparedRun:
@@ -141,4 +176,4 @@ def prepare_run(inputs: RunInputs) -> PreparedRun:
         status_wait=status_wait,
         allow_incomplete=inputs.allow_incomplete,
     )
-    return PreparedRun(settings, options)
+    return PreparedRun(settings, options, inputs.recorded_cases)

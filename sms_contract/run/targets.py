@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import shlex
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -26,9 +25,10 @@ from sms_contract.client.config import ClientConfig, RetryPolicy
 from sms_contract.errors import UsageError
 from sms_contract.exchange import Exchange, is_loopback_host
 from sms_contract.redaction import Scrubber
+from sms_contract.run import interruption
 from sms_contract.spec.rules import looks_deliverable
 from sms_contract.transports.base import Transport
-from sms_contract.transports.http import HttpTransport
+from sms_contract.transports.http import HttpTransport, find_ca_bundle
 
 if TYPE_CHECKING:
     from sms_contract.run.planning import RunOptions
@@ -44,6 +44,7 @@ DEFAULT_STATUS_WAIT = 30.0  # seconds a status read waits for the platform
 MOCK_REST_URL = "https://mock.rest.sms-contract.invalid"
 MOCK_AUTH_URL = "https://mock.auth.sms-contract.invalid"
 ENV_DEFINITION_KEY = "SFMC_DEFINITION_KEY"
+REPLAY_MARGIN = 1  # a live replay's budget: what its case could spend, and one send more
 
 
 class TargetKind(StrEnum):
@@ -67,6 +68,7 @@ class TargetSettings:
     cassette_dir: Path | None = None
     environ: Mapping[str, str] | None = None
     retries: int | None = None  # retries after the first attempt (default: the client's)
+    ca_bundle: Path | None = None  # live: the CA to verify with (over the CA variables)
     # The mock's simulator, for tests that need a misbehaving one; None: the conformant default.
     simulator: SimulatorConfig | None = None
 
@@ -82,6 +84,8 @@ class TargetSettings:
                 raise UsageError(
                     "--base-url and --auth-url go with --target live (the mock is in-process)"
                 )
+            if self.ca_bundle is not None:
+                raise UsageError("--ca-bundle goes with --target live (the mock is in-process)")
             return replace(
                 self,
                 definition_key=self.definition_key or DEFAULT_DEFINITION_KEY,
@@ -98,6 +102,7 @@ class TargetSettings:
             missing.append(f"--definition-key KEY (or {ENV_DEFINITION_KEY})")
         if missing:
             raise UsageError("--target live needs " + " and ".join(missing))
+        find_ca_bundle(self.ca_bundle, environ)  # a bundle that cannot be used: exit 2 now
         return replace(
             self,
             definition_key=definition_key,
@@ -114,10 +119,11 @@ class CaseReplayer(Protocol):
 
 def recording_scrubber(config: ClientConfig, allow_list: Sequence[str]) -> Scrubber:
     """The scrubber recordings are written and replayed with: the same rules on both paths,
-    with the client id, the client secret, a static token and the allow-list known up front
-    (so a recording made with one tenant's credentials matches a replay with another's)."""
-    secrets = (config.client_secret, config.access_token, config.client_id)
-    return Scrubber(secrets, known_phones=allow_list)
+    with the client id, the client secret, a static token, the account id (MID), the scope
+    list and the allow-list known up front (so a recording made with one tenant's credentials
+    matches a replay with another's)."""
+    secrets = (config.client_secret, config.access_token, config.client_id, config.account_id)
+    return Scrubber(secrets, known_phones=allow_list, known_scopes=(config.scope,))
 
 
 @dataclass(frozen=True)
@@ -129,8 +135,9 @@ class Target:
     capabilities: frozenset[Capability]
     known_secrets: tuple[str, ...]
     settings: TargetSettings
+    known_scopes: tuple[str, ...] = ()  # scope lists: scrubbed as one value, never word by word
     enforce_allow_list: bool = True
-    sleep: Callable[[float], None] = time.sleep
+    sleep: Callable[[float], None] = interruption.sleep  # time.sleep, cut short by a signal
     advance_clock: Callable[[float], None] | None = None
     recorder: Callable[[tuple[str, str] | None, Exchange], None] | None = None  # (check, case)
     replayer: CaseReplayer | None = None  # the mock with --cassette-dir
@@ -144,16 +151,34 @@ class Target:
         urls = (self.config.rest_base_url, self.config.token_url)
         return all(url and is_loopback_host(urlsplit(url).hostname or "") for url in urls)
 
-    def replay_commands(self, case: Case, options: RunOptions) -> dict[str, str]:
-        """One command per target kind that runs exactly this case again."""
-        common = [
-            *("--seed", str(options.seed), "--examples", str(options.examples)),
-            *("--check", case.check_id, "--case", case.id),
-        ]
+    def replay_commands(
+        self, case: Case, options: RunOptions, check_id: str | None = None
+    ) -> dict[str, str]:
+        """One command per target kind that runs exactly this case again and judges it with
+        ``check_id`` (default: the case's own check): a cross-cutting check that failed on an
+        exchange of another check's case is named beside that check (``--check SEND-REQUEST-ID
+        --check SEND-EXAMPLE --case SEND-EXAMPLE#1``), so the replay makes that exchange and
+        the failing check judges it. The flags that make a finding a failure (``--strict``,
+        ``--strict-check``) are carried over. In the live command the recipients are ``NUMBER``
+        (fill in as many allow-listed numbers) and the budget is what the case could spend."""
+        failing = (check_id or case.check_id).upper()
+        checks = dict.fromkeys((failing, case.check_id.upper()))
+        common = [*("--seed", str(options.seed), "--examples", str(options.examples))]
+        for check in checks:
+            common += ["--check", check]
+        common += ["--case", case.id]
+        if options.strict:
+            common.append("--strict")
+        elif failing in {strict.upper() for strict in options.strict_checks}:
+            common += ["--strict-check", failing]
         mock = ["sms-contract", "run", "--target", "mock", *common]
-        if options.allow_list != (DOCUMENTED_NUMBER,):
-            # The cases draw from the allow-list: as many numbers, never the numbers themselves.
-            mock += [arg for _ in options.allow_list for arg in ("--to", "NUMBER")]
+        # The cases draw from the allow-list: as many numbers, never the numbers themselves
+        # (the mock takes any, so fictional ones stand in).
+        from sms_contract.recordings.replay import replay_allow_list
+
+        numbers = replay_allow_list(len(options.allow_list))
+        if numbers != (DOCUMENTED_NUMBER,):
+            mock += [arg for number in numbers for arg in ("--to", number)]
         if self.settings.cassette_dir is not None:
             mock += ["--cassette-dir", str(self.settings.cassette_dir)]
         if self.settings.definition_key and self.settings.definition_key != DEFAULT_DEFINITION_KEY:
@@ -165,9 +190,16 @@ class Target:
         ):
             if value:
                 live += [flag, value]
+        if self.settings.ca_bundle is not None:  # the replay must trust the same CA
+            live += ["--ca-bundle", str(self.settings.ca_bundle)]
         live += ["--definition-key", self.settings.definition_key or "KEY"]
         live += [arg for _ in options.allow_list for arg in ("--to", "NUMBER")]
-        live += ["--max-sends", "2"]
+        if Capability.TENANT_CHANGES in case.requires:
+            live.append("--allow-tenant-changes")
+        if Capability.EXTRA_TOKEN in case.requires:
+            live.append("--allow-extra-token")
+        worst = sum(step.most_sends for step in case.steps)
+        live += ["--max-sends", str(worst + REPLAY_MARGIN)]
         return {"mock": shlex.join(mock), "live": shlex.join(live)}
 
 
@@ -217,7 +249,7 @@ def _mock(settings: TargetSettings) -> Iterator[Target]:
         auth_base_url=MOCK_AUTH_URL,
         retry=_retry_policy(settings),
     )
-    transport = HttpTransport()
+    transport = HttpTransport(environ={})  # responses answers: no CA bundle, no proxy
     with ExitStack() as stack:
         replayer = None
         if settings.cassette_dir is None:
@@ -272,7 +304,7 @@ def _live(settings: TargetSettings) -> Iterator[Target]:
         capabilities.add(Capability.GENERATED_SENDS)
     if settings.allow_extra_token:
         capabilities.add(Capability.EXTRA_TOKEN)
-    transport = HttpTransport()
+    transport = HttpTransport(ca_bundle=settings.ca_bundle, environ=environ)
     try:
         yield Target(
             kind=TargetKind.LIVE.value,
@@ -282,10 +314,16 @@ def _live(settings: TargetSettings) -> Iterator[Target]:
             capabilities=frozenset(capabilities),
             known_secrets=tuple(
                 value
-                for value in (config.client_secret, config.access_token, config.client_id)
+                for value in (
+                    config.client_secret,
+                    config.access_token,
+                    config.client_id,
+                    config.account_id,
+                )
                 if value
             ),
             settings=settings,
+            known_scopes=(config.scope,) if config.scope and config.scope.strip() else (),
         )
     finally:
         transport.close()

@@ -85,6 +85,26 @@ def test_a_status_that_changed_also_breaks_the_spec(
     )
 
 
+def test_drift_names_the_checks_that_drifted_and_that_failed_by_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A deviation that breaks two checks: the terminal, drift.md and drift.json list both
+    checks by id, as drifted and as failed in the fresh run, in the order they ran."""
+    code = _drift(
+        frozenset({Deviation.STATUS_CHANGED}), "--check", "SEND-EXAMPLE", "--check", "SEND-ECHO-KEY"
+    )
+    out = capsys.readouterr().out.splitlines()
+    markdown = (tmp_path / "reports" / "drift.md").read_text("utf-8")
+    document = json.loads((tmp_path / "reports" / "drift.json").read_text("utf-8"))
+    assert code == 1
+    assert "drifted: 2 checks: SEND-EXAMPLE, SEND-ECHO-KEY" in out
+    assert "failed in the fresh run: 2 checks: SEND-EXAMPLE, SEND-ECHO-KEY" in out
+    assert "- checks that drifted: `SEND-EXAMPLE`, `SEND-ECHO-KEY`" in markdown
+    assert "- checks that failed in the fresh run: `SEND-EXAMPLE`, `SEND-ECHO-KEY`" in markdown
+    assert document["drifted_checks"] == ["SEND-EXAMPLE", "SEND-ECHO-KEY"]
+    assert document["failed_checks"] == ["SEND-EXAMPLE", "SEND-ECHO-KEY"]
+
+
 def test_a_conformant_simulator_shows_no_drift_and_writes_the_report_section(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -120,6 +140,10 @@ def test_a_conformant_simulator_shows_no_drift_and_writes_the_report_section(
     ]
     assert markdown.startswith("## Drift\n")
     assert "**no drift**" in markdown
+    assert "- checks that drifted: none" in markdown
+    assert "- checks that failed in the fresh run: none" in markdown
+    assert (document["drifted_checks"], document["failed_checks"]) == ([], [])
+    assert not any(line.startswith(("drifted:", "failed in the fresh run:")) for line in out)
     assert out[-1] == "result: OK"
 
 

@@ -93,11 +93,12 @@ def check(
     cases: int | None = None,
     not_judged: tuple[NotJudged, ...] = (),
     planned: int | None = None,
+    example: Evidence | None = None,
 ) -> CheckOutcome:
     """A check result with a claim sourced from the send page.
 
     ``cases`` judged defaults to 3 (0 when skipped); ``planned`` to the judged cases plus
-    those ``not_judged``, as the runner counts them."""
+    those ``not_judged``, as the runner counts them; ``example`` the exchange of a pass."""
     claim = Claim(
         text=f"claim of {check_id}",
         source=SEND_PAGE,
@@ -118,6 +119,7 @@ def check(
         duration=0.25,
         not_judged=not_judged,
         planned=cases + len(not_judged) if planned is None else planned,
+        example=example,
     )
 
 
@@ -131,9 +133,9 @@ def make_run(
     stopped: str | None = None,
     possibly_accepted: int = 1,
 ) -> RunOutcome:
-    """A run of five checks: one pass, one fail with evidence, one observed, one skipped (the
-    target lacks a capability) and one incomplete (1 of 4 cases judged: the budget ran out
-    and the target throttled)."""
+    """A run of five checks: one pass with its example exchange, one fail with evidence, one
+    observed, one skipped (the target lacks a capability) and one incomplete (1 of 4 cases
+    judged: the budget ran out and the target throttled)."""
     scrubber = Scrubber(known_secrets=[CLIENT_SECRET, TOKEN])
     token = token_exchange(scrubber)
     sent = send_exchange(
@@ -145,8 +147,16 @@ def make_run(
     observation = Finding(
         Verdict.OBSERVED, "+15555551234 was accepted (202)", "c-plus-1", (sent,), dict(REPLAY)
     )
+    example = send_exchange(
+        scrubber, {"requestId": "r-2", "errorcode": 0, "responses": [{"messageKey": "key-1"}]}
+    )
     checks = (
-        check("SEND-ACCEPTED", Verdict.PASS, title="A valid send is accepted with 202"),
+        check(
+            "SEND-ACCEPTED",
+            Verdict.PASS,
+            title="A valid send is accepted with 202",
+            example=example,
+        ),
         check("SEND-ECHO-KEY", Verdict.FAIL, title=title, findings=(failure,)),
         check(
             "SEND-PLUS-PREFIX",

@@ -177,7 +177,7 @@ def test_claim_shows_quote_source_link_and_evidence(run):
     assert f'<blockquote cite="{source}">quote of SEND-ECHO-KEY</blockquote>' in text
     assert f'<p class="source">Source: <a href="{source}">{source}</a></p>' in text
     assert "&quot;to&quot;: &quot;&lt;phone-1&gt;&quot;" in text
-    assert "-H &#x27;Authorization: Bearer $SFMC_ACCESS_TOKEN&#x27;" in text
+    assert "-H &quot;Authorization: Bearer ${SFMC_ACCESS_TOKEN}&quot;" in text
     assert "<dt>Replay against mock</dt>" in text
 
 
@@ -310,4 +310,60 @@ def test_markup_and_control_characters_in_reasons_and_case_ids_are_escaped(make)
     assert "The run stopped sending early: deadline: &lt;i&gt;late&lt;/i&gt;</p>" in text
     assert "<script" not in text
     assert "\x1b" not in text
+    assert (parse(text).errors, parse(text).open) == ([], [])
+
+
+def _article(text: str, check_id: str) -> str:
+    start = text.index(f'<article class="claim" id="{check_id}">')
+    return text[start : text.index("</article>", start)]
+
+
+def test_a_passing_claim_shows_one_scrubbed_example_exchange(run):
+    """The passing claim reads as documentation: its request (method, URL, headers, body),
+    its response (status, body) and the curl line, with placeholders for what is secret."""
+    article = _article(html.render(run), "SEND-ACCEPTED")
+    assert '<div class="example">' in article
+    assert article.count('<div class="evidence">') == 1
+    assert "&quot;method&quot;: &quot;POST&quot;" in article
+    assert "/messaging/v1/sms/messages/key-1" in article
+    assert "&quot;Authorization&quot;: &quot;&lt;redacted&gt;&quot;" in article
+    assert "&quot;to&quot;: &quot;&lt;phone-1&gt;&quot;" in article
+    assert "&quot;status&quot;: 202" in article
+    assert "&quot;messageKey&quot;: &quot;key-1&quot;" in article
+    assert "<h5>curl</h5>" in article
+    assert (parse(html.render(run)).errors, parse(html.render(run)).open) == ([], [])
+
+
+def test_only_a_passing_claim_shows_an_example(run):
+    """A failure shows its findings' evidence, never an example; a pass without one shows
+    none; nothing else in the sample has one."""
+    example = run.checks[0].example
+    failing = replace(run.checks[1], example=example)
+    bare = replace(run.checks[0], example=None)
+    text = html.render(replace(run, checks=(failing, bare)))
+    assert '<div class="example">' not in text
+    assert html.render(run).count('<div class="example">') == 1
+
+
+def test_long_values_wrap_inside_their_card():
+    """A 100-character messageKey (or URL, or case id) breaks anywhere rather than overflow:
+    code, evidence, claims, findings and table cells wrap, and the two-column exchange
+    lets its columns shrink below their content."""
+    rules: dict[str, str] = {}
+    for selectors, body in re.findall(r"([^{}]+)\{([^}]*)\}", html.STYLE):
+        for selector in selectors.split(","):
+            rules[selector.strip()] = rules.get(selector.strip(), "") + body
+    for selector in ("code", "pre", ".claim", ".finding", ".evidence", ".example", "td"):
+        assert "overflow-wrap: anywhere" in rules[selector], selector
+        assert "word-break: break-word" in rules[selector], selector
+    assert "minmax(0, 1fr) minmax(0, 1fr)" in rules[".exchange"]
+    assert "min-width: 0" in rules[".exchange > div"]
+
+
+def test_a_long_message_key_is_inside_a_card_that_can_wrap_it(make):
+    """The key sits in a <code> or <pre> of the claim's card, whose CSS wraps it."""
+    key = "k" * 100
+    text = html.render(make(fail_message=f"sent {key!r}, echoed 'other'"))
+    article = _article(text, "SEND-ECHO-KEY")
+    assert key in article
     assert (parse(text).errors, parse(text).open) == ([], [])

@@ -12,7 +12,7 @@ import pytest
 
 from sms_contract.outcomes import NotJudged, Verdict
 from sms_contract.reporting import json_report
-from tests.reporting.conftest import BUDGET, REPLAY, THROTTLED, check, without
+from tests.reporting.conftest import BUDGET, REPLAY, THROTTLED, check, make_run, without
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "report-format.md"
 
@@ -69,6 +69,7 @@ def test_top_level_keys_are_exactly_those_documented_in_order(run):
         "checks[]",
         "checks[].claim",
         "checks[].not_judged[]",
+        "checks[].example",
         "checks[].findings[]",
         "checks[].findings[].evidence[]",
         "checks[].findings[].evidence[].request",
@@ -92,6 +93,7 @@ def test_doc_covers_every_object_the_tests_check():
         "checks[]",
         "checks[].claim",
         "checks[].not_judged[]",
+        "checks[].example",
         "checks[].findings[]",
         "checks[].findings[].evidence[]",
         "checks[].findings[].evidence[].request",
@@ -281,6 +283,8 @@ def test_failed_check_with_cases_not_judged_shows_both(run, make):
     assert (checks[0]["verdict"], checks[0]["counts_as_failure"]) == ("fail", True)
     assert (checks[0]["planned"], checks[0]["cases"]) == (4, 3)
     assert checks[0]["not_judged"] == [{"case_id": "c-echo-2", "reason": THROTTLED}]
+    assert checks[0]["not_judged_summary"] == "1 of 4 cases not judged"
+    assert checks[0]["not_judged_reasons"] == [f"{THROTTLED} (case c-echo-2)"]
     assert checks[0]["findings"][0]["case_id"] == "c-echo-1"
 
 
@@ -310,3 +314,73 @@ def test_why_the_run_stopped_early_is_a_string(make):
     """stopped says why the run stopped sending; null when it did not."""
     document = json.loads(json_report.render(make(stopped=BUDGET)))
     assert document["stopped"] == BUDGET
+
+
+def test_partial_judging_is_stated_in_the_words_every_report_uses(run):
+    """The incomplete check says "3 of 4 cases not judged" and each reason once with its
+    cases, as the HTML, JUnit and Markdown reports say it; a complete check says nothing."""
+    checks = json.loads(json_report.render(run))["checks"]
+    incomplete = checks[4]
+    assert incomplete["not_judged_summary"] == "3 of 4 cases not judged"
+    assert incomplete["not_judged_reasons"] == [
+        f"{BUDGET} (cases c-dup-2 and c-dup-4)",
+        f"{THROTTLED} (case c-dup-3)",
+    ]
+    assert [(c["not_judged_summary"], c["not_judged_reasons"]) for c in checks[:4]] == [
+        (None, [])
+    ] * 4
+
+
+def test_an_incomplete_check_that_names_no_case_still_says_so(make):
+    """A check the runner marked incomplete without naming a case gets the one reason every
+    report gives for it, and no invented count."""
+    bare = check("SEND-ECHO-KEY", Verdict.INCOMPLETE, cases=0, planned=0)
+    document = json.loads(json_report.render(replace(make(), checks=(bare,))))
+    assert document["checks"][0]["not_judged_summary"] == "not every case was judged"
+    assert document["checks"][0]["not_judged_reasons"] == ["not judged: the run gave no reason"]
+
+
+def test_only_a_pass_carries_its_example_exchange_scrubbed(run):
+    """The passing check's example is its request (method, URL, headers, body), response
+    (status, headers, body) and curl line, scrubbed; every other verdict has null, even when
+    the outcome was handed one."""
+    document = json.loads(json_report.render(run))
+    example = document["checks"][0]["example"]
+    assert document["checks"][0]["verdict"] == "pass"
+    assert list(example) == ["request", "response", "curl"]
+    assert example["request"]["method"] == "POST"
+    assert example["request"]["url"].endswith("/messaging/v1/sms/messages/key-1")
+    assert example["request"]["headers"]["Authorization"] == "<redacted>"
+    assert example["request"]["body"]["recipient"]["to"].startswith("<phone-")
+    assert example["response"]["status"] == 202
+    assert example["response"]["body"]["responses"] == [{"messageKey": "key-1"}]
+    assert example["curl"].startswith("curl -X POST")
+    assert [c["example"] for c in document["checks"][1:]] == [None] * 4
+    given = replace(
+        run, checks=tuple(replace(c, example=run.checks[0].example) for c in run.checks)
+    )
+    assert [c["example"] is None for c in json.loads(json_report.render(given))["checks"]] == [
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
+
+
+def test_doc_example_states_what_was_not_judged_as_the_report_computes_it():
+    """The doc's example gives not_judged_summary and not_judged_reasons exactly as the
+    report writes them for its planned, cases and not_judged."""
+    block = re.search(r"```json\n(.*?)\n```", DOC.read_text(encoding="utf-8"), re.DOTALL)
+    assert block is not None
+    for shown in json.loads(block.group(1))["checks"]:
+        outcome = check(
+            shown["id"],
+            Verdict(shown["verdict"]),
+            cases=shown["cases"],
+            planned=shown["planned"],
+            not_judged=tuple(NotJudged(n["case_id"], n["reason"]) for n in shown["not_judged"]),
+        )
+        computed = json_report.as_document(replace(make_run(), checks=(outcome,)))["checks"][0]
+        assert shown["not_judged_summary"] == computed["not_judged_summary"], shown["id"]
+        assert shown["not_judged_reasons"] == computed["not_judged_reasons"], shown["id"]

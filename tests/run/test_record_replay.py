@@ -4,6 +4,7 @@ replaying a recording gives the verdicts of the run that made it."""
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,169 @@ def test_record_needs_a_cassette_dir(capsys: pytest.CaptureFixture[str]) -> None
         main(["record"])
     assert exited.value.code == 2
     assert "the following arguments are required: --cassette-dir" in capsys.readouterr().err
+
+
+_LABELS = frozenset({"PASS", "FAIL", "OBSERVED", "SKIPPED", "INCOMPLETE"})
+
+
+def _printed_verdicts(out: str) -> dict[str, str]:
+    """The verdict each check's progress line shows: the line that names the check id and a
+    verdict label, whatever else it shows and in which order."""
+    verdicts = {}
+    for line in out.splitlines():
+        words = set(line.replace("]", " ").split())
+        checks, labels = words & set(CATALOGUE), words & _LABELS
+        if len(checks) == 1 and len(labels) == 1:
+            verdicts[checks.pop()] = labels.pop().lower()
+    return verdicts
+
+
+def _record_with_required_flags_only(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    cassettes: Path,
+    deviations: frozenset[Deviation] = frozenset(),
+) -> str:
+    """``record`` against a simulator served on 127.0.0.1 with the flags it requires and no
+    other (default seed, default live budget); its terminal output."""
+    monkeypatch.setenv("SFMC_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SFMC_CLIENT_SECRET", CLIENT_SECRET)
+    config = SimulatorConfig(
+        credentials=Credentials(CLIENT_ID, CLIENT_SECRET), deviations=deviations
+    )
+    with serve_in_thread(Simulator(config)) as server:
+        base = server.base_url
+        live = ["--target", "live", "--base-url", base, "--auth-url", base, "--to", NUMBER]
+        required = [*live, "--definition-key", "account-reset", "--cassette-dir", str(cassettes)]
+        code = main(["record", *required])
+    monkeypatch.delenv("SFMC_CLIENT_ID")
+    monkeypatch.delenv("SFMC_CLIENT_SECRET")
+    out = capsys.readouterr().out
+    assert code == 0
+    return out
+
+
+def test_record_with_the_defaults_then_run_with_none_replays_every_recorded_verdict(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """record live on loopback within the default live budget (generated cases that do not
+    fit are left out, and named), then 'run --cassette-dir DIR' and nothing else: exit 0, the
+    cases left out are left out again (named), and every recorded check gets the verdict it
+    got when recorded."""
+    cassettes = tmp_path / "cassettes"
+    recorded_out = _record_with_required_flags_only(monkeypatch, capsys, cassettes)
+    code = main(["run", "--cassette-dir", str(cassettes)])
+    out = capsys.readouterr().out
+    recorded = {k: v for k, v in _printed_verdicts(recorded_out).items() if v != "skipped"}
+    replayed = _verdicts(tmp_path / "reports" / "report.json")  # the default --report-dir
+    assert "left out to fit the send budget (--max-sends 15)" in recorded_out
+    assert "cases of the recorded checks are not in the recordings" in out
+    assert code == 0
+    assert len(recorded) == len(CATALOGUE) - 4  # all but the four a live run skips
+    assert {check_id: replayed[check_id] for check_id in recorded} == recorded
+
+
+def test_the_mock_replay_line_of_a_cross_cutting_failure_in_a_recording_reproduces_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A recording of a server that leaves out requestId, replayed on the mock: SEND-REQUEST-ID
+    fails on the example send, and that finding's mock replay line (which names
+    SEND-REQUEST-ID beside SEND-EXAMPLE, and the cassettes) run through the CLI exits 1 with
+    SEND-REQUEST-ID failing on that case again."""
+    cassettes = tmp_path / "cassettes"
+    deviations = frozenset({Deviation.MISSING_REQUEST_ID})
+    _record_with_required_flags_only(monkeypatch, capsys, cassettes, deviations)
+    code = main(["run", "--cassette-dir", str(cassettes), "--report-dir", "replayed"])
+    checks = json.loads((tmp_path / "replayed" / "report.json").read_text("utf-8"))["checks"]
+    (request_id,) = [check for check in checks if check["id"] == "SEND-REQUEST-ID"]
+    (finding,) = [f for f in request_id["findings"] if f["case_id"] == "SEND-EXAMPLE#1"]
+    line = finding["replay"]["mock"]
+    argv = shlex.split(line)
+    again = main([*argv[1:], "--report-dir", "again"])
+    checks_again = json.loads((tmp_path / "again" / "report.json").read_text("utf-8"))["checks"]
+    verdicts_again = {check["id"]: check["verdict"] for check in checks_again}
+    (request_id_again,) = [c for c in checks_again if c["id"] == "SEND-REQUEST-ID"]
+    assert code == 1
+    assert argv[:2] == ["sms-contract", "run"]
+    assert "--check SEND-REQUEST-ID --check SEND-EXAMPLE --case 'SEND-EXAMPLE#1'" in line
+    assert f"--cassette-dir {cassettes}" in line
+    assert again == 1
+    assert verdicts_again == {"SEND-REQUEST-ID": "fail", "SEND-EXAMPLE": "pass"}
+    assert [f["case_id"] for f in request_id_again["findings"]] == ["SEND-EXAMPLE#1"]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "case_id", "kept", "reason"),
+    [
+        (
+            "DEFINITIONS-LIFECYCLE",
+            "DEFINITIONS-LIFECYCLE#1",
+            3,
+            "the recording of this case ends before this request",
+        ),
+        ("STATUS-AFTER-SEND", "STATUS-AFTER-SEND#2", 0, "the cassette holds no interaction"),
+    ],
+    ids=["cut-short", "nothing-of-its-own"],
+)
+def test_a_case_whose_recording_ends_early_is_not_judged_and_the_replay_goes_on(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    check_id: str,
+    case_id: str,
+    kept: int,
+    reason: str,
+) -> None:
+    """A recording cut short (its run stopped: budget, deadline, a signal) holds fewer
+    interactions of a case than the case sends. Replayed, the request past the end is no
+    plan mismatch (exit 2) but that case not judged, saying so; the other checks still run."""
+    cassettes = tmp_path / "cassettes"
+    assert (
+        main(["record", "--cassette-dir", str(cassettes), "--seed", "4", "--check", check_id]) == 0
+    )
+    path = cassettes / f"{check_id}.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    others = [i for i in data["interactions"] if i["case_id"] != case_id]
+    own = [i for i in data["interactions"] if i["case_id"] == case_id]
+    data["interactions"] = others + own[:kept]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    capsys.readouterr()
+    code = main(
+        ["run", "--cassette-dir", str(cassettes), "--check", check_id, "--check", "AUTH-NO-TOKEN"]
+    )
+    checks = {
+        c["id"]: c
+        for c in json.loads((tmp_path / "reports" / "report.json").read_text("utf-8"))["checks"]
+    }
+    (not_judged,) = checks[check_id]["not_judged"]
+    assert code == 4
+    assert checks[check_id]["verdict"] == "incomplete"
+    assert not_judged["case_id"] == case_id
+    assert not_judged["reason"].startswith(
+        f"not recorded: replaying check {check_id} case {case_id}: {reason}"
+    )
+    assert checks["AUTH-NO-TOKEN"]["verdict"] == "pass"
+
+
+def test_replaying_a_case_the_recordings_do_not_hold_is_refused_with_the_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--case of a recorded check that the recordings hold nothing of (a replay leaves such a
+    case out) is a usage error naming the case, before anything is sent."""
+    cassettes = tmp_path / "cassettes"
+    check = ["--check", "SEND-REJECT-TO-INVALID"]
+    assert main(["record", "--cassette-dir", str(cassettes), "--seed", "4", *check]) == 0
+    path = cassettes / "SEND-REJECT-TO-INVALID.yaml"
+    data = yaml.safe_load(path.read_text("utf-8"))
+    data["interactions"] = [
+        i for i in data["interactions"] if i["case_id"] != "SEND-REJECT-TO-INVALID#2"
+    ]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "utf-8")
+    capsys.readouterr()
+    case = ["--case", "SEND-REJECT-TO-INVALID#2"]
+    code = main(["run", "--cassette-dir", str(cassettes), *check, *case])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith(
+        "sms-contract: error: case 'SEND-REJECT-TO-INVALID#2' is not in the recordings"
+    )
+    assert not (tmp_path / "reports" / "report.json").exists()
