@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+MAX_FINDINGS_PER_CHECK = 25  # a check's findings kept in full; the rest are counted
+
 EXIT_OK = 0
 EXIT_VIOLATED = 1
 EXIT_INCOMPLETE = 4

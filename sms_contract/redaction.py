@@ -46,7 +46,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from sms_contract.exchange import SENSITIVE_HEADERS, HttpRequest, HttpResponse
+from sms_contract.exchange import SENSITIVE_HEADERS, Exchange, HttpRequest, HttpResponse
+from sms_contract.outcomes import Evidence
 
 _SECRET_KEYS = frozenset({"client_secret", "access_token", "refresh_token", "password", "token"})
 _PHONE_KEYS = frozenset({"to", "mobilenumber", "phone", "mobile_number"})
@@ -247,6 +248,16 @@ class Scrubber:
     def response(self, response: HttpResponse) -> dict[str, Any]:
         body = self.body(response.body, response.content_type)
         return {"status": response.status, "headers": self.headers(response.headers), "body": body}
+
+    def evidence(self, exchange: Exchange) -> Evidence:
+        """The exchange as every report holds it: request and response scrubbed, and the curl
+        line that sends the request again."""
+        response = exchange.response
+        return Evidence(
+            request=self.request(exchange.request),
+            response=None if response is None else self.response(response),
+            curl=self.curl(exchange.request),
+        )
 
     def curl(self, request: HttpRequest) -> str:
         """A curl command that sends ``request`` again, with no secret in it (module doc).

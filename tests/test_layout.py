@@ -18,7 +18,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"cli"}),
     frozenset({"reporting"}),
     frozenset({"drift"}),
-    frozenset({"run"}),
+    frozenset({"run", "proxy"}),  # a planned run; watching an application's own traffic
     frozenset({"recordings"}),
     frozenset({"checks"}),
     frozenset({"strategies", "simulator", "client", "testing"}),
@@ -36,7 +36,7 @@ TOP_LEVEL_MODULES = {
     "testing",
     "pytest_plugin",
 }
-SUBCOMMANDS = {"run", "checks", "record", "fidelity", "drift", "serve", "diff-spec"}
+SUBCOMMANDS = {"run", "checks", "record", "fidelity", "drift", "serve", "diff-spec", "proxy"}
 # What a module may take from the package face: the version, which the face defines before it
 # imports anything.
 FROM_THE_FACE = {"__version__"}

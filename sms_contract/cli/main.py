@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _commands() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
     """Each entry adds one subcommand to the parser and sets ``handler`` on its namespace."""
-    from sms_contract.cli import checks, diff_spec, drift, fidelity, record, run, serve
+    from sms_contract.cli import checks, diff_spec, drift, fidelity, proxy, record, run, serve
 
     return [
         run.register,
@@ -80,6 +80,7 @@ def _commands() -> list[Callable[[argparse._SubParsersAction[_Parser]], None]]:
         drift.register,
         serve.register,
         diff_spec.register,
+        proxy.register,
     ]
 
 

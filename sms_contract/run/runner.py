@@ -39,6 +39,7 @@ from sms_contract.errors import (
 from sms_contract.exchange import Exchange, HttpRequest
 from sms_contract.outcomes import (
     INTERRUPTED,
+    MAX_FINDINGS_PER_CHECK,
     CheckOutcome,
     Evidence,
     Finding,
@@ -56,7 +57,6 @@ from sms_contract.run.targets import Target
 from sms_contract.spec.endpoints import REQUEST_TOKEN, is_token_request
 from sms_contract.spec.loading import load_spec
 
-MAX_FINDINGS_PER_CHECK = 25
 BREAKER = 3  # requests in a row throttled, or unanswered, before the run stops sending
 POLL_FIRST_DELAY = 1.0
 POLL_MAX_DELAY = 8.0
@@ -559,13 +559,7 @@ class Runner:
         )
 
     def _evidence(self, exchange: Exchange) -> Evidence:
-        return Evidence(
-            request=self.scrubber.request(exchange.request),
-            response=None
-            if exchange.response is None
-            else self.scrubber.response(exchange.response),
-            curl=self.scrubber.curl(exchange.request),
-        )
+        return self.scrubber.evidence(exchange)
 
     def _judge(
         self, item: PlannedCheck, runs: Mapping[Owner, _CaseRun], duration: float
