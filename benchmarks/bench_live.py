@@ -7,10 +7,20 @@ budgets::
     sms-contract run --target live --base-url URL --auth-url URL --to 15555551234 \\
         --definition-key account-reset --seed 1 --report-dir TMP
 
-against a fresh ``Simulator`` on 127.0.0.1 (``serve_in_thread``), and prints one row: the exit
-code and result, checks judged (of the checks selected; skips for a missing capability are
-not judged), checks incomplete, the sends the simulator itself counted as accepted, requests
-and token requests as the simulator counted them, and wall time. Everything stays on
+against a fresh ``Simulator`` on 127.0.0.1 (``serve_in_thread``), at the default concurrency
+(``--concurrency``, 16) and, for the 200 ms latency scenario, also at 1 (strict order), and
+prints one row: the exit code and result, checks judged (of the checks selected; skips for a
+missing capability are not judged), checks incomplete, the sends the simulator itself
+counted as accepted, requests and token requests as the simulator counted them, wall time,
+the time spent sending (the report's ``duration``: sending and judging, not planning), and
+the run's critical path with the ratio of the two.
+
+The critical path: the phases are barriers, so it is the sum over the phases of the longest
+case of each (from its first request to its last answer), timed by wrapping the runner's
+``_run_scheduled``. It is taken from the strict-order run of the same scenario (at 1 no case
+waits for a worker, a shared send or the 429 gate, so each case takes only its own chain),
+and from the run itself where there is no strict-order run (an upper bound then). No
+schedule can send faster than that; "x cp" is how far the run is from it. Everything stays on
 loopback and every scenario ends by itself (the run's own deadline is 600 s; the slowest
 scenario takes under a minute).
 
@@ -27,11 +37,15 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from sms_contract import Simulator, SimulatorConfig, serve_in_thread
 from sms_contract.cli.main import main as sms_contract_main
+from sms_contract.run import runner
+from sms_contract.run.defaults import LIVE_CONCURRENCY
 from sms_contract.simulator.config import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -40,9 +54,10 @@ from sms_contract.simulator.config import (
 )
 
 BASE = SimulatorConfig()
+LATENCY = "latency 200 ms"
 SCENARIOS: dict[str, SimulatorConfig] = {
     "conformant": BASE,
-    "latency 200 ms": replace(BASE, faults=Faults(latency=0.2)),
+    LATENCY: replace(BASE, faults=Faults(latency=0.2)),
     "loses every 5th response": replace(BASE, faults=Faults(drop_response_every=5)),
     "429 every 4th (Retry-After 1)": replace(
         BASE, faults=Faults(rate_limit_every=4, retry_after=1)
@@ -75,9 +90,36 @@ class Row:
     requests: int
     tokens: int
     seconds: float
+    concurrency: int
+    sending: float  # the report's duration: sending and judging
+    critical: float  # sum over phases of the longest case
+
+    @property
+    def ratio(self) -> float:
+        return self.sending / self.critical if self.critical else float("nan")
 
 
-def measure(name: str, config: SimulatorConfig) -> Row:
+@contextlib.contextmanager
+def case_timings() -> Iterator[dict[int, float]]:
+    """The longest case of each phase (seconds), from the runner's own case runs."""
+    longest: dict[int, float] = {}
+    original = runner.Runner._run_scheduled
+
+    def timed(self: runner.Runner, entry: Any) -> Any:
+        result = original(self, entry)
+        _, _, began, ended = result
+        phase = int(entry.case.phase)
+        longest[phase] = max(longest.get(phase, 0.0), ended - began)
+        return result
+
+    runner.Runner._run_scheduled = timed  # type: ignore[method-assign]
+    try:
+        yield longest
+    finally:
+        runner.Runner._run_scheduled = original  # type: ignore[method-assign]
+
+
+def measure(name: str, config: SimulatorConfig, concurrency: int = LIVE_CONCURRENCY) -> Row:
     simulator = Simulator(config)
     environ = {"SFMC_CLIENT_ID": DEFAULT_CLIENT_ID, "SFMC_CLIENT_SECRET": DEFAULT_CLIENT_SECRET}
     saved = {key: os.environ.pop(key) for key in list(os.environ) if key.startswith("SFMC_")}
@@ -89,12 +131,13 @@ def measure(name: str, config: SimulatorConfig) -> Row:
                 "run",
                 *("--target", "live", "--base-url", base, "--auth-url", base),
                 *("--to", "15555551234", "--definition-key", "account-reset", "--seed", "1"),
-                *("--report-dir", reports),
+                *("--report-dir", reports, "--concurrency", str(concurrency)),
             ]
             started = time.monotonic()
             with (
                 contextlib.redirect_stdout(io.StringIO()),
                 contextlib.redirect_stderr(io.StringIO()),
+                case_timings() as longest,
             ):
                 code = sms_contract_main(argv)
             seconds = time.monotonic() - started
@@ -118,6 +161,9 @@ def measure(name: str, config: SimulatorConfig) -> Row:
         requests=counters.requests,
         tokens=counters.token_requests,
         seconds=seconds,
+        concurrency=concurrency,
+        sending=float(report["duration"]),
+        critical=sum(longest.values()),
     )
 
 
@@ -129,25 +175,43 @@ def main(argv: list[str] | None = None) -> int:
         choices=list(SCENARIOS),
         help="run only this scenario (repeatable; default: all)",
     )
+    parser.add_argument(
+        "--concurrency",
+        action="append",
+        type=int,
+        help=f"run each scenario at this --concurrency (repeatable; default: {LIVE_CONCURRENCY})",
+    )
     args = parser.parse_args(argv)
     chosen = args.scenario or list(SCENARIOS)
+    args.concurrency = args.concurrency or [LIVE_CONCURRENCY]
     print(
-        f"{'scenario':<36} {'exit':>4} {'result':<10} {'judged':>9} {'incompl':>7} "
-        f"{'accepted':>8} {'requests':>8} {'tokens':>6} {'wall s':>7}"
+        f"{'scenario':<36} {'conc':>4} {'exit':>4} {'result':<10} {'judged':>9} {'incompl':>7} "
+        f"{'accepted':>8} {'requests':>8} {'tokens':>6} {'wall s':>7} {'send s':>7} "
+        f"{'cp s':>6} {'x cp':>5}"
     )
-    for name in chosen:
-        row = measure(name, SCENARIOS[name])
+    runs = [(name, concurrency) for name in chosen for concurrency in args.concurrency]
+    if LATENCY in chosen:  # strict order first: its cases, unhurried, give the critical path
+        runs.insert(chosen.index(LATENCY) * len(args.concurrency), (LATENCY, 1))
+    strict: dict[str, float] = {}
+    for name, concurrency in runs:
+        row = measure(name, SCENARIOS[name], concurrency)
+        if concurrency == 1:
+            strict.setdefault(name, row.critical)
+        row = replace(row, critical=strict.get(name, row.critical))
         print(
-            f"{row.scenario:<36} {row.exit_code:>4} {row.result:<10} "
+            f"{row.scenario:<36} {row.concurrency:>4} {row.exit_code:>4} {row.result:<10} "
             f"{f'{row.judged}/{row.selected}':>9} {row.incomplete:>7} {row.accepted:>8} "
-            f"{row.requests:>8} {row.tokens:>6} {row.seconds:>7.1f}",
+            f"{row.requests:>8} {row.tokens:>6} {row.seconds:>7.1f} {row.sending:>7.2f} "
+            f"{row.critical:>6.2f} {row.ratio:>5.2f}",
             flush=True,
         )
     print(
         "\njudged: checks selected and judged completely (the three checks that need the "
         "mock's clock or tenant changes are skipped by capability, not counted); accepted, "
         "requests, tokens: the simulator's own counters (tokens: the run's one token and "
-        "TOKEN-BAD-SECRET's refused request). The budget is --max-sends 10, --max-requests 200."
+        "TOKEN-BAD-SECRET's refused request). The budgets are the live defaults. send s: the "
+        "report's duration (sending and judging); cp s: the critical path (the longest case "
+        "of each phase, summed); x cp: send s / cp s."
     )
     return 0
 

@@ -1,16 +1,25 @@
 """Wall time and cases per second of a default ``sms-contract run``, against ``st run``
 (Schemathesis CLI) on the same spec, the same simulator (on loopback) and the same number of
-requests ("cases" below means requests sent, token requests included).
+requests ("cases" below means requests sent, token requests included); with ``--before PATH``
+also against the code of another checkout (the baseline), measured in the same run.
 
     /work/venv/bin/python benchmarks/bench_run.py [--repeat N] [--timeout S]
+        [--before PATH] [--rounds N]
 
 Measured, in this order:
 1. ``sms-contract run --seed 1`` on the mock, in-process (median of N) and as a fresh process.
-2. The same run against the simulator served on 127.0.0.1 (``--target live --base-url``), with
+2. The same run against a simulator served on 127.0.0.1 (``--target live --base-url``; a
+   fresh one for each run, as the echo keys '.' and '..' can be sent once per simulator), with
    ``--allow-tenant-changes`` so SPEC-BREADTH runs as it does on the mock (the tenant is ours).
 3. ``st run`` against that same simulator: its fuzzing phase with ``--max-examples`` calibrated
    to send about as many requests as sms-contract did (counted by the simulator), and its
    default phases at ``--max-examples 1`` (the fewest it sends) for reference.
+4. With ``--before PATH``: the default mock run of this checkout and of PATH (a checkout of the
+   baseline, e.g. ``git worktree add /tmp/gen-before COMMIT``), each in fresh processes with
+   ``PYTHONPATH`` set to its checkout, interleaved (this, before, this, before, ...) for
+   ``--rounds`` rounds: a fresh ``python -m sms_contract`` (wall and CPU seconds) and a fresh
+   process that runs it N times in-process (the median of those, warm); the medians over the
+   rounds and their ratio before / this.
 Everything stays on loopback and every subprocess has a timeout.
 """
 
@@ -24,12 +33,13 @@ import math
 import os
 import platform
 import re
+import resource
 import shlex
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +59,28 @@ MOCK_ARGS = ["run", "--seed", "1"]
 ST_COMMON = ["--seed", "1", "--no-shrink", "--generation-deterministic", "--workers", "1"]
 ST_FUZZING = ["--phases", "fuzzing", "--continue-on-failure"]
 ST_SELF_TIME = re.compile(r" in ([0-9.]+)s =+\s*$", re.MULTILINE)
+REPO = Path(__file__).resolve().parents[1]
+# Run in a fresh process with PYTHONPATH set to a checkout: the mock run N times in-process;
+# prints, as JSON, where the code it ran came from, and each run's wall and CPU seconds and its
+# report's request count.
+WARM_CHILD = """
+import contextlib, io, json, sys, tempfile, time
+from pathlib import Path
+import sms_contract
+from sms_contract.cli.main import main
+runs = []
+for _ in range(int(sys.argv[1])):
+    with tempfile.TemporaryDirectory() as directory:
+        wall, cpu = time.perf_counter(), time.process_time()
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main([*sys.argv[2:], "--report-dir", directory])
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        if code != 0:
+            raise SystemExit(f"sms-contract run exited {code}")
+        report = json.loads((Path(directory) / "report.json").read_text())
+    runs.append({"wall": wall, "cpu": cpu, "requests": report["spending"]["requests"]})
+print(json.dumps({"code": sms_contract.__file__, "runs": runs}))
+"""
 
 
 @dataclass(frozen=True)
@@ -98,11 +130,16 @@ def environment(values: dict[str, str]) -> Iterator[None]:
         os.environ.update(saved)
 
 
-def in_process(label: str, argv: Sequence[str], repeat: int) -> tuple[Measurement, Report]:
+def in_process(
+    label: str,
+    target: Callable[[], contextlib.AbstractContextManager[Sequence[str]]],
+    repeat: int,
+) -> tuple[Measurement, Report]:
+    """``repeat`` runs in this process, each with the arguments ``target`` opens for it."""
     walls: list[float] = []
     reports: list[Report] = []
     for _ in range(repeat):
-        with tempfile.TemporaryDirectory() as directory:
+        with tempfile.TemporaryDirectory() as directory, target() as argv:
             started = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()):
                 code = sms_contract_main([*argv, "--report-dir", directory])
@@ -116,6 +153,30 @@ def in_process(label: str, argv: Sequence[str], repeat: int) -> tuple[Measuremen
     return Measurement(
         "sms-contract", label, mode, report.requests, walls[median], report.duration
     ), report
+
+
+def live_args(base_url: str) -> list[str]:
+    return [
+        *MOCK_ARGS,
+        *("--target", "live", "--base-url", base_url, "--auth-url", base_url),
+        *("--to", "15555551234", "--definition-key", "account-reset"),
+        *("--max-sends", "100000", "--max-requests", "100000", "--allow-tenant-changes"),
+        # One request at a time, as `st run --workers 1` below: equal request counts, equal
+        # concurrency (the live default sends up to 16 at once; bench_live.py measures that).
+        *("--concurrency", "1"),
+    ]
+
+
+@contextlib.contextmanager
+def served(counted: list[int]) -> Iterator[list[str]]:
+    """A fresh simulator on loopback, for one run: the live command's arguments for it; the
+    requests it counted are appended to ``counted`` afterwards. One simulator per run: the
+    echo keys '.' and '..' cannot carry a run's nonce, so a second run against the same
+    simulator finds them taken (109110) and is incomplete (exit 4)."""
+    simulator = Simulator()
+    with serve_in_thread(simulator) as server:
+        yield live_args(server.base_url)
+    counted.append(simulator.counters.requests)
 
 
 def in_subprocess(
@@ -134,6 +195,114 @@ def in_subprocess(
     return Measurement(
         "sms-contract", label, "fresh process", report.requests, wall, report.duration
     )
+
+
+@dataclass(frozen=True)
+class Timing:
+    wall: float
+    cpu: float
+    requests: int
+
+
+def checkout_env(checkout: Path, clean: dict[str, str]) -> dict[str, str]:
+    """The environment of a run of ``checkout``'s code: its root first on ``PYTHONPATH``. The
+    run's working directory must hold no checkout (``python -m`` and ``-c`` put it first on
+    ``sys.path``): ``before_and_after`` runs them in an empty one."""
+    return {**clean, "PYTHONPATH": str(checkout)}
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def fresh_run(checkout: Path, clean: dict[str, str], where: Path, timeout: float) -> Timing:
+    """``python -m sms_contract run --seed 1`` on the mock with ``checkout``'s code, run in
+    the directory ``where``."""
+    with tempfile.TemporaryDirectory() as directory:
+        command = [sys.executable, "-m", "sms_contract", *MOCK_ARGS, "--report-dir", directory]
+        cpu, started = children_cpu(), time.perf_counter()
+        done = subprocess.run(
+            command,
+            env=checkout_env(checkout, clean),
+            cwd=where,
+            capture_output=True,
+            timeout=timeout,
+        )
+        wall, cpu = time.perf_counter() - started, children_cpu() - cpu
+        if done.returncode != 0:
+            raise SystemExit(f"{checkout}: sms-contract exited {done.returncode}")
+        return Timing(wall, cpu, read_report(directory).requests)
+
+
+def warm_run(
+    checkout: Path, clean: dict[str, str], where: Path, repeat: int, timeout: float
+) -> Timing:
+    """The median of ``repeat`` in-process runs of ``checkout``'s code in one fresh process,
+    run in the directory ``where``."""
+    command = [sys.executable, "-c", WARM_CHILD, str(repeat), *MOCK_ARGS]
+    done = subprocess.run(
+        command,
+        env=checkout_env(checkout, clean),
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{checkout}: in-process runs failed: {done.stderr[-500:]}")
+    ran = json.loads(done.stdout)
+    if not Path(ran["code"]).resolve().is_relative_to(checkout.resolve()):
+        raise SystemExit(f"{checkout}: the in-process runs ran the code of {ran['code']}")
+    runs = sorted(ran["runs"], key=lambda run: float(run["wall"]))
+    middle = runs[len(runs) // 2]
+    return Timing(float(middle["wall"]), float(middle["cpu"]), int(middle["requests"]))
+
+
+def median(values: Sequence[float]) -> float:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def before_and_after(
+    before: Path, clean: dict[str, str], rounds: int, repeat: int, timeout: float
+) -> None:
+    """The default mock run of this checkout and of ``before``, interleaved (module doc), in
+    one empty working directory (what Hypothesis keeps there, its Unicode tables, is made by
+    an untimed first run of each)."""
+    trees = {"this checkout": REPO, f"before ({before})": before}
+    fresh: dict[str, list[Timing]] = {name: [] for name in trees}
+    warm: dict[str, list[Timing]] = {name: [] for name in trees}
+    with tempfile.TemporaryDirectory() as directory:
+        where = Path(directory)
+        for checkout in trees.values():
+            fresh_run(checkout, clean, where, timeout)
+        for _ in range(rounds):
+            for name, checkout in trees.items():
+                fresh[name].append(fresh_run(checkout, clean, where, timeout))
+            for name, checkout in trees.items():
+                warm[name].append(warm_run(checkout, clean, where, repeat, timeout))
+    print(f"\ndefault mock run, this checkout against {before}, {rounds} rounds interleaved:")
+    print(f"{'code':<44} {'mode':<32} {'requests':>8} {'wall s':>7} {'cpu s':>6}")
+    medians: dict[tuple[str, str], tuple[float, float]] = {}
+    for name in trees:
+        for mode, timings in (
+            ("fresh process", fresh[name]),
+            (f"in-process, median of {repeat}", warm[name]),
+        ):
+            wall = median([t.wall for t in timings])
+            cpu = median([t.cpu for t in timings])
+            requests = sorted({t.requests for t in timings})
+            medians[name, mode] = wall, cpu
+            print(
+                f"{name:<44} {mode:<32} {'/'.join(map(str, requests)):>8} {wall:>7.2f} {cpu:>6.2f}"
+            )
+    this, old = trees
+    print("ratio before / this checkout (medians; above 1: this checkout is faster):")
+    for mode in ("fresh process", f"in-process, median of {repeat}"):
+        (new_wall, new_cpu), (old_wall, old_cpu) = medians[this, mode], medians[old, mode]
+        print(f"  {old_wall / new_wall:5.2f} wall, {old_cpu / new_cpu:5.2f} cpu  {mode}")
 
 
 def bearer_token(base_url: str) -> str:
@@ -243,9 +412,19 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=3, help="in-process repetitions (median)")
     parser.add_argument("--timeout", type=float, default=300.0, help="per subprocess, seconds")
+    parser.add_argument(
+        "--before", type=Path, help="a checkout of the baseline, measured against this one"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="interleaved rounds with --before (medians)"
+    )
     args = parser.parse_args()
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1")
+    if args.before is not None and not (args.before / "sms_contract" / "cli" / "main.py").is_file():
+        parser.error(f"--before {args.before}: not a checkout of sms-contract")
     st = Path(sys.executable).with_name("st")
     if not st.is_file():
         raise SystemExit(f"st (Schemathesis CLI) not found next to {sys.executable}")
@@ -253,23 +432,18 @@ def main() -> None:
     clean = {name: value for name, value in os.environ.items() if not name.startswith("SFMC_")}
     credentials = {"SFMC_CLIENT_ID": DEFAULT_CLIENT_ID, "SFMC_CLIENT_SECRET": DEFAULT_CLIENT_SECRET}
 
-    mock, mock_report = in_process("mock", MOCK_ARGS, args.repeat)
+    mock, mock_report = in_process("mock", lambda: contextlib.nullcontext(MOCK_ARGS), args.repeat)
     mock_cold = in_subprocess("mock", MOCK_ARGS, clean, args.timeout)
+    counts: list[int] = []
+    with environment(credentials):
+        live, _ = in_process("loopback simulator", lambda: served(counts), args.repeat)
+    counted = sum(counts) // len(counts)
+    with served([]) as argv:
+        live_cold = in_subprocess(
+            "loopback simulator", argv, {**clean, **credentials}, args.timeout
+        )
     simulator = Simulator()
     with serve_in_thread(simulator) as server:
-        live_args = [
-            *MOCK_ARGS,
-            *("--target", "live", "--base-url", server.base_url, "--auth-url", server.base_url),
-            *("--to", "15555551234", "--definition-key", "account-reset"),
-            *("--max-sends", "100000", "--max-requests", "100000", "--allow-tenant-changes"),
-        ]
-        before = simulator.counters.requests
-        with environment(credentials):
-            live, _ = in_process("loopback simulator", live_args, args.repeat)
-        counted = (simulator.counters.requests - before) // args.repeat
-        live_cold = in_subprocess(
-            "loopback simulator", live_args, {**clean, **credentials}, args.timeout
-        )
         token = bearer_token(server.base_url)
         fuzzing, fuzzing_command = calibrated_st(
             st.as_posix(), server.base_url, token, simulator, live_cold.requests, args.timeout
@@ -291,14 +465,19 @@ def main() -> None:
         "\n       not planning or reports); st: its summary line (generation, sending, checks)"
     )
     print_verdicts(mock, mock_cold, live, live_cold, fuzzing, default)
-    print(f"\ncommands (the loopback URL was {base_url}, TOKEN one from its /v2/token):")
+    print(
+        f"\ncommands (URL a fresh simulator on loopback for each sms-contract run; st's was "
+        f"{base_url}, TOKEN one from its /v2/token):"
+    )
     print("  " + shlex.join(["sms-contract", *MOCK_ARGS, "--report-dir", "DIR"]))
     print(
         "  SFMC_CLIENT_ID=... SFMC_CLIENT_SECRET=... "
-        + shlex.join(["sms-contract", *live_args, "--report-dir", "DIR"])
+        + shlex.join(["sms-contract", *live_args("URL"), "--report-dir", "DIR"])
     )
     print("  " + shown(fuzzing_command))
     print("  " + shown(default_command))
+    if args.before is not None:
+        before_and_after(args.before.resolve(), clean, args.rounds, args.repeat, args.timeout)
 
 
 def print_verdicts(

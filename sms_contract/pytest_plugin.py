@@ -16,9 +16,16 @@ import pytest
 from sms_contract.errors import ContractViolation, SmsContractError
 from sms_contract.outcomes import CheckOutcome, RunOutcome, Verdict
 from sms_contract.reporting.presentation import not_judged_lines
+from sms_contract.run.defaults import (
+    LIVE_CONCURRENCY,
+    LIVE_MAX_REQUESTS,
+    LIVE_MAX_SENDS,
+    MAX_CONCURRENCY,
+    TargetKind,
+)
 from sms_contract.run.planning import select_checks
 from sms_contract.run.session import PreparedRun, RunInputs, prepare_run
-from sms_contract.run.targets import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS, TargetKind, TargetSettings
+from sms_contract.run.targets import TargetSettings
 
 _RESULT_KEY = pytest.StashKey[RunOutcome | SmsContractError]()
 _PREPARED_KEY = pytest.StashKey[PreparedRun | SmsContractError]()
@@ -56,6 +63,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--sms-status-wait", type=float, help="seconds a status read waits (default 30)"
+    )
+    group.addoption(
+        "--sms-concurrency",
+        type=int,
+        help=f"live: cases of one phase in flight at once, 1 to {MAX_CONCURRENCY} (default "
+        f"{LIVE_CONCURRENCY}; 1: one request after another)",
     )
     group.addoption(
         "--sms-allow-incomplete",
@@ -195,6 +208,7 @@ def _prepare(config: pytest.Config) -> PreparedRun:
             max_time=config.getoption("--sms-max-time"),
             status_wait=config.getoption("--sms-status-wait"),
             allow_incomplete=config.getoption("--sms-allow-incomplete"),
+            concurrency=config.getoption("--sms-concurrency"),
         )
     )
 

@@ -86,6 +86,41 @@ def test_live_without_recipients_is_a_clear_error(pytester):
     assert "--target live needs --to NUMBER" in result.stdout.str()
 
 
+def test_a_concurrency_out_of_range_is_a_clear_error(pytester):
+    result = pytester.runpytest_inprocess(
+        "--sms-target=mock", "--sms-check=SEND-EXAMPLE", "--sms-concurrency=0", "-q"
+    )
+    result.assert_outcomes(failed=1)
+    assert "the concurrency must be 1 to 32, not 0" in result.stdout.str()
+
+
+@pytest.mark.loopback
+def test_a_live_run_with_workers_passes_as_in_strict_order(pytester, monkeypatch):
+    """--sms-concurrency reaches the run: at 1 and at 8 the same checks pass (each against a
+    fresh simulator: the keys of the first run stay taken for two days)."""
+    outcomes = []
+    for concurrency in ("1", "8"):
+        simulator = Simulator(SimulatorConfig())
+        credentials = simulator.config.credentials
+        monkeypatch.setenv("SFMC_CLIENT_ID", credentials.client_id)
+        monkeypatch.setenv("SFMC_CLIENT_SECRET", credentials.client_secret)
+        with serve_in_thread(simulator) as server:
+            result = pytester.runpytest_inprocess(
+                "--sms-target=live",
+                f"--sms-base-url={server.base_url}",
+                f"--sms-auth-url={server.base_url}",
+                "--sms-to=15555551234",
+                "--sms-definition-key=account-reset",
+                "--sms-check=SEND-ECHO-KEY",
+                "--sms-check=SEND-REJECT-MALFORMED-JSON",
+                f"--sms-concurrency={concurrency}",
+                "-q",
+            )
+        outcomes.append(result.parseoutcomes())
+    assert outcomes[0] == outcomes[1]
+    assert outcomes[0]["passed"] == 2
+
+
 def test_a_check_that_could_not_be_judged_fails_its_item_unless_allowed(pytester):
     """A budget of one send: SEND-ECHO-KEY is incomplete, so its item fails, saying why;
     with --sms-allow-incomplete it is skipped with the same reason instead."""

@@ -9,12 +9,8 @@ import json
 from sms_contract.client.config import ClientConfig
 from sms_contract.exchange import HttpRequest, HttpResponse
 from sms_contract.redaction import Scrubber
-from sms_contract.run.targets import (
-    TargetKind,
-    TargetSettings,
-    open_target,
-    recording_scrubber,
-)
+from sms_contract.run.defaults import TargetKind
+from sms_contract.run.targets import TargetSettings, open_target, recording_scrubber
 
 ACCOUNT_ID = "514009876"
 SCOPE = "sms_read sms_send"

@@ -47,17 +47,20 @@ ACCESS_TOKEN_MAX_LENGTH = 512
 # --- AUTH-NO-TOKEN, AUTH-BAD-TOKEN, AUTH-EXPIRED-TOKEN ----------------------------------------
 
 
+def _auth_needs(auth: Auth) -> frozenset[Capability]:
+    """An expired token is one the target issued (credentials) and saw expire (its clock)."""
+    if auth is Auth.EXPIRED:
+        return frozenset({Capability.TIME_TRAVEL, Capability.CREDENTIALS})
+    return frozenset()
+
+
 def _auth_planner(check_id: str, auth: Auth, description: str) -> Planner:
     def plan(ctx: PlanContext) -> Sequence[Case]:
         valid = valid_send(ctx, offset=7)
         key = ctx.key(valid.message_key, check_id.lower())
         step = send_step(key, valid.json_body, Expect.UNAUTHORIZED, auth=auth)
-        requires = (
-            frozenset({Capability.TIME_TRAVEL, Capability.CREDENTIALS})
-            if auth is Auth.EXPIRED
-            else frozenset()
-        )
-        return [Case(f"{check_id}#1", check_id, description, (step,), requires=requires)]
+        needs = _auth_needs(auth)
+        return [Case(f"{check_id}#1", check_id, description, (step,), requires=needs)]
 
     return plan
 
@@ -101,6 +104,7 @@ def _auth_check(check_id: str, title: str, auth: Auth, description: str) -> Chec
         ),
         plan=_auth_planner(check_id, auth, description),
         judge=_judge_unauthorized,
+        requires=_auth_needs(auth),
     )
 
 
@@ -122,6 +126,9 @@ AUTH_EXPIRED_TOKEN = _auth_check(
 
 
 # --- TOKEN-CONTRACT, TOKEN-BAD-SECRET ---------------------------------------------------------
+
+
+_TOKEN_NEEDS = frozenset({Capability.CREDENTIALS})  # a token request with the client's own
 
 
 def token_step(auth: Auth, expect: Expect) -> Step:
@@ -190,12 +197,13 @@ TOKEN_CONTRACT = Check(
             "TOKEN-CONTRACT",
             "a token request with the configured client credentials",
             (token_step(Auth.CREDENTIALS, Expect.ACCEPT),),
-            requires=frozenset({Capability.CREDENTIALS}),
+            requires=_TOKEN_NEEDS,
         )
     ],
     judge=_judge_token,
     judge_exchange=_judge_token_exchange,
     operations=frozenset({REQUEST_TOKEN}),
+    requires=_TOKEN_NEEDS,
 )
 
 
@@ -232,15 +240,18 @@ TOKEN_BAD_SECRET = Check(
             "TOKEN-BAD-SECRET",
             "a token request with the configured client id and a wrong secret",
             (token_step(Auth.BAD_SECRET, Expect.UNAUTHORIZED),),
-            requires=frozenset({Capability.CREDENTIALS}),
+            requires=_TOKEN_NEEDS,
         )
     ],
     judge=_judge_bad_secret,
     operations=frozenset({REQUEST_TOKEN}),
+    requires=_TOKEN_NEEDS,
 )
 
 
 # --- AUTH-INSUFFICIENT-SCOPE ------------------------------------------------------------------
+
+_SCOPE_NEEDS = frozenset({Capability.CREDENTIALS, Capability.EXTRA_TOKEN})  # a token of its own
 
 
 def _plan_scope(ctx: PlanContext) -> Sequence[Case]:
@@ -256,7 +267,7 @@ def _plan_scope(ctx: PlanContext) -> Sequence[Case]:
             f"a token requested with scope {NARROW_SCOPE!r} (no {SEND_SCOPE}), then the "
             "documented example sent with it",
             (token_step(Auth.NARROW_SCOPE, Expect.ACCEPT), send),
-            requires=frozenset({Capability.CREDENTIALS, Capability.EXTRA_TOKEN}),
+            requires=_SCOPE_NEEDS,
         )
     ]
 
@@ -317,6 +328,7 @@ AUTH_INSUFFICIENT_SCOPE = Check(
     ),
     plan=_plan_scope,
     judge=_judge_scope,
+    requires=_SCOPE_NEEDS,
 )
 
 CHECKS = (

@@ -7,7 +7,8 @@ errorcode and message in its ``responses[]`` item, the others queued) are judged
 recipient carries a messageKey made unique to the run, so that each ``responses[]`` item can
 be matched to the recipient it answers. A batch counts against the send budget once per
 recipient (``Step.accepts``: what a conformant target accepts of it; ``most_sends``: all of
-it). A batch is never retried: its path holds no key, so the platform could not tell a retry.
+it). A batch is retried only when the platform cannot have acted on it (it was not sent, or
+it was answered 429): its path holds no key, so the platform could not tell a retry.
 """
 
 from __future__ import annotations

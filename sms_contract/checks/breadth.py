@@ -32,6 +32,7 @@ from sms_contract.checks.model import (
 )
 from sms_contract.checks.oracle import spec_violations
 from sms_contract.client.results import errorcode_in
+from sms_contract.errors import SpecError
 from sms_contract.exchange import JSON_MEDIA_TYPE, Exchange
 from sms_contract.outcomes import Category, Claim, Verdict
 from sms_contract.spec.endpoints import REQUEST_TOKEN, SEND_OPERATIONS
@@ -43,23 +44,39 @@ if TYPE_CHECKING:
 
 CHECK_ID = "SPEC-BREADTH"
 _BASE = "http://breadth.invalid"
+# Generated recipients (never a billed tenant) and generated definition changes.
+_NEEDS = frozenset({Capability.GENERATED_SENDS, Capability.TENANT_CHANGES})
 
 
 @cache
-def _schema() -> Any:
+def _strategies() -> tuple[tuple[int, str, GenerationMode, Any], ...]:
+    """The request strategies of every operation, positive then negative, each with the
+    operation's position in the spec (the seed offset of its draws); built once per process
+    (building one compiles its schemas). The token operation lives on the auth host and is left
+    out: the TOKEN-* checks cover it."""
     import schemathesis  # only when breadth is planned: listing the catalogue must not load it
+    from schemathesis import GenerationMode
+    from schemathesis.core.result import Ok
 
-    # From the spec already loaded (a deep copy: Schemathesis may annotate what it is given).
-    return schemathesis.openapi.from_dict(copy.deepcopy(load_spec().raw))
-
-
-def _operations() -> list[Any]:
-    operations = []
-    for result in _schema().get_all_operations():
+    # From the spec already loaded (a deep copy: Schemathesis may annotate what it is given),
+    # with Schemathesis' defaults: a schemathesis.toml where the command runs (it looks for
+    # one) must not change what a seed generates.
+    schema = schemathesis.openapi.from_dict(
+        copy.deepcopy(load_spec().raw), config=schemathesis.Config()
+    )
+    strategies = []
+    for index, result in enumerate(schema.get_all_operations()):
+        if not isinstance(result, Ok):
+            raise SpecError(f"Schemathesis cannot read an operation of the spec: {result.err()}")
         operation = result.ok()
-        if operation is not None:
-            operations.append(operation)
-    return operations
+        operation_id = operation.definition.raw.get("operationId", operation.label)
+        if operation_id == REQUEST_TOKEN:
+            continue
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            strategies.append(
+                (index, operation_id, mode, operation.as_strategy(generation_mode=mode))
+            )
+    return tuple(strategies)
 
 
 def _pin_recipients(value: Any, allowed: str) -> Any:
@@ -108,31 +125,24 @@ def _step(operation_id: str, case: Any, mode: GenerationMode, allowed: str) -> S
 
 
 def _plan(ctx: PlanContext) -> Sequence[Case]:
-    from schemathesis import GenerationMode
-
     from sms_contract.strategies.sampling import draw
 
     cases: list[Case] = []
-    for index, operation in enumerate(_operations()):
-        operation_id = operation.definition.raw.get("operationId", operation.label)
-        if operation_id == REQUEST_TOKEN:
-            continue  # lives on the auth host; TOKEN-* checks cover it
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategy = operation.as_strategy(generation_mode=mode)
-            for drawn in draw(strategy, ctx.examples, ctx.seed + index):
-                step = _step(operation_id, drawn, mode, ctx.allow_list[0])
-                n = len(cases) + 1
-                description = f"{mode.value} case for {operation_id} ({step.method})"
-                cases.append(
-                    Case(
-                        f"{CHECK_ID}#{n}",
-                        CHECK_ID,
-                        description,
-                        (step,),
-                        requires=frozenset({Capability.GENERATED_SENDS, Capability.TENANT_CHANGES}),
-                        phase=Phase.TENANT,
-                    )
+    for index, operation_id, mode, strategy in _strategies():
+        for drawn in draw(strategy, ctx.examples, ctx.seed + index):
+            step = _step(operation_id, drawn, mode, ctx.allow_list[0])
+            n = len(cases) + 1
+            description = f"{mode.value} case for {operation_id} ({step.method})"
+            cases.append(
+                Case(
+                    f"{CHECK_ID}#{n}",
+                    CHECK_ID,
+                    description,
+                    (step,),
+                    requires=_NEEDS,
+                    phase=Phase.TENANT,
                 )
+            )
     return cases
 
 
@@ -190,6 +200,7 @@ SPEC_BREADTH = Check(
     plan=_plan,
     judge=_judge,
     operations=frozenset(),
+    requires=_NEEDS,
 )
 
 CHECKS = (SPEC_BREADTH,)

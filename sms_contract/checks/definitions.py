@@ -32,6 +32,7 @@ REFERENCE = (
     "mc_rest_transactional_messaging_sms/"
 )
 QUEUE_NOT_INACTIVE = 30001
+_NEEDS = frozenset({Capability.TENANT_CHANGES})  # it creates and deletes a definition
 
 
 def _step(
@@ -71,7 +72,7 @@ def _plan(ctx: PlanContext) -> Sequence[Case]:
             CHECK_ID,
             description,
             steps,
-            requires=frozenset({Capability.TENANT_CHANGES}),
+            requires=_NEEDS,
             phase=Phase.TENANT,
         )
     ]
@@ -165,6 +166,7 @@ DEFINITIONS_LIFECYCLE = Check(
             "deleteSmsDefinition",
         }
     ),
+    requires=_NEEDS,
 )
 
 CHECKS = (DEFINITIONS_LIFECYCLE,)

@@ -2,16 +2,20 @@
 through :func:`~sms_contract.strategies.sampling.draw`).
 
 Hypothesis is imported only when a plan draws, so that listing the catalogue (``sms-contract
-checks``, ``--help``) does not load it.
+checks``, ``--help``) does not load it. Each strategy is built once per process for each set
+of arguments (building and validating one costs more than drawing a few values from it).
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import TYPE_CHECKING
 
 from sms_contract.checks.model import PlanContext
 
 if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
     from sms_contract.strategies.cases import InvalidSend, SendCase
 
 
@@ -19,9 +23,9 @@ def valid_sends(ctx: PlanContext, count: int, *, offset: int = 0) -> list[SendCa
     """``count`` valid single sends to the allow-list, drawn with the run's seed + ``offset``
     (each check its own offset, so that checks do not share payloads)."""
     from sms_contract.strategies.sampling import draw
-    from sms_contract.strategies.valid import valid_send_payloads
 
-    return draw(valid_send_payloads(ctx.definition_key, ctx.allow_list), count, ctx.seed + offset)
+    strategy = _valid_payloads(ctx.definition_key, ctx.allow_list)
+    return draw(strategy, count, ctx.seed + offset)
 
 
 def valid_send(ctx: PlanContext, *, offset: int = 0) -> SendCase:
@@ -30,14 +34,10 @@ def valid_send(ctx: PlanContext, *, offset: int = 0) -> SendCase:
 
 def invalid_sends(ctx: PlanContext, rule_id: str, count: int) -> list[InvalidSend]:
     """Up to ``count`` single sends that each break rule ``rule_id``, labelled with it."""
-    from sms_contract.strategies.invalid import invalid_send_payloads
     from sms_contract.strategies.sampling import draw
 
-    strategy = invalid_send_payloads(
-        ctx.definition_key,
-        ctx.allow_list,
-        unknown_definition_key=ctx.unknown_definition_key,
-        rules=[rule_id],
+    strategy = _invalid_payloads(
+        ctx.definition_key, ctx.allow_list, ctx.unknown_definition_key, rule_id
     )
     return draw(strategy, count, ctx.seed)
 
@@ -47,3 +47,21 @@ def message_key_classes(nonce: str) -> dict[str, str]:
     from sms_contract.strategies.keys import message_key_classes as classes
 
     return classes(token=nonce)
+
+
+@cache
+def _valid_payloads(definition_key: str, allow_list: tuple[str, ...]) -> SearchStrategy[SendCase]:
+    from sms_contract.strategies.valid import valid_send_payloads
+
+    return valid_send_payloads(definition_key, allow_list)
+
+
+@cache
+def _invalid_payloads(
+    definition_key: str, allow_list: tuple[str, ...], unknown: str, rule_id: str
+) -> SearchStrategy[InvalidSend]:
+    from sms_contract.strategies.invalid import invalid_send_payloads
+
+    return invalid_send_payloads(
+        definition_key, allow_list, unknown_definition_key=unknown, rules=[rule_id]
+    )

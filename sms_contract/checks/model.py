@@ -5,8 +5,9 @@ A check never does I/O. ``plan`` turns a ``PlanContext`` (seed, allow-list, defi
 ``Case`` values: the exact requests to send, step by step. The runner sends them through the
 reference client and hands the resulting exchanges to ``judge``, which yields ``Judgement``s.
 A check that cannot be run on a target (it would change a live tenant's configuration, or it
-needs to move the target's clock) says so through ``requires``, and the runner skips it with
-that reason.
+needs to move the target's clock) declares so up front in ``Check.requires``: the plan skips it
+with that reason without calling its ``plan``, so nothing is generated that will not run. Its
+cases carry the same needs (``Case.requires``, never more than the check declares).
 
 A live run has a small budget of accepted sends, so cases share what they can: a *shared* step
 (``Step.shared``) is sent once, by the first case that reaches it, and every other case that
@@ -272,6 +273,11 @@ class Check:
     ``judge_exchange``, which the runner applies to every exchange of the run on
     ``operations`` (so, for example, the content type is checked on every response, not only
     on the check's own cases).
+
+    ``requires``: what the target must be able to do for the check to run, decided before
+    ``plan`` is called (a target that lacks any of it skips the check, which then generates
+    nothing). It is every capability any of its cases may need, whatever the context: each
+    case's ``requires`` is a subset of it, and with every capability present their union is it.
     """
 
     id: str
@@ -282,3 +288,4 @@ class Check:
     judge: CaseJudge
     judge_exchange: ExchangeJudge | None = None
     operations: frozenset[str] = field(default_factory=lambda: frozenset({SEND_TO_ONE}))
+    requires: frozenset[Capability] = frozenset()

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sms_contract.checks import CATALOGUE
-
 
 def register(commands: Any) -> None:
     parser = commands.add_parser(
@@ -19,6 +17,8 @@ def register(commands: Any) -> None:
 
 
 def list_checks(args: argparse.Namespace) -> int:
+    from sms_contract.checks import CATALOGUE  # the catalogue: not loaded by --help
+
     for check in CATALOGUE.values():
         documented = "" if check.claim.documented else "  [docs silent or conflicting: observed]"
         print(f"{check.id:<36} {check.title}{documented}")

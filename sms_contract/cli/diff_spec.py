@@ -14,7 +14,6 @@ from typing import Any, TypeVar
 
 from sms_contract.errors import SpecError
 from sms_contract.spec.diff import Change, diff_specs
-from sms_contract.spec.yaml_files import read_yaml_file
 
 _P = TypeVar("_P", bound=argparse.ArgumentParser)
 
@@ -44,6 +43,8 @@ def register(subparsers: argparse._SubParsersAction[_P]) -> None:
 
 def load_spec_file(path: Path) -> dict[str, Any]:
     """A spec file as a dict; ``SpecError`` naming the file when it cannot be read."""
+    from sms_contract.spec.yaml_files import read_yaml_file  # YAML: not for --help
+
     data = read_yaml_file(path, SpecError, kind="YAML or JSON")
     if not isinstance(data, dict) or not ("openapi" in data or "paths" in data):
         raise SpecError(f"{path}: not an OpenAPI document (no 'openapi' or 'paths' key)")

@@ -7,19 +7,11 @@ import argparse
 import json
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sms_contract.checks import CATALOGUE
 from sms_contract.cli.options import add_target_arguments, settings_from
-from sms_contract.drift.compare import (
-    DriftReport,
-    checks_line,
-    combined,
-    compare_runs,
-    observed_against_spec,
-)
-from sms_contract.drift.response_diff import DRIFT_ASPECTS
 from sms_contract.outcomes import (
     EXIT_INTERRUPTED,
     INTERRUPTED,
@@ -28,11 +20,11 @@ from sms_contract.outcomes import (
     Spending,
     Verdict,
 )
-from sms_contract.recordings.cassettes import OBSERVED_TRAFFIC, load_recordings
-from sms_contract.reporting.locations import prepare_output_dir, write_files
-from sms_contract.run.recording import Recording, rerun
-from sms_contract.spec.issues import SchemaIssue
-from sms_contract.spec.loading import load_spec
+
+if TYPE_CHECKING:
+    from sms_contract.drift.compare import DriftReport
+    from sms_contract.run.recording import Recording
+    from sms_contract.spec.issues import SchemaIssue
 
 DESCRIPTION = """\
 Run the recorded cases again against a target (a live tenant, or --target live --base-url
@@ -77,6 +69,7 @@ def register(commands: Any) -> None:
     )
     add_target_arguments(
         parser,
+        concurrent=False,
         cassette_help="the recordings to compare with ('sms-contract record' writes them)",
         cassette_required=True,
     )
@@ -101,6 +94,19 @@ DRIFT_FILES = ("drift.json", "drift.md")
 
 
 def drift(args: argparse.Namespace) -> int:
+    # The run, the spec and its schemas: loaded when the command runs, not by --help.
+    from sms_contract.drift.compare import (
+        checks_line,
+        combined,
+        compare_runs,
+        observed_against_spec,
+    )
+    from sms_contract.drift.response_diff import DRIFT_ASPECTS
+    from sms_contract.recordings.cassettes import OBSERVED_TRAFFIC, load_recordings
+    from sms_contract.reporting.locations import prepare_output_dir
+    from sms_contract.run.recording import rerun
+    from sms_contract.spec.loading import load_spec
+
     prepare_output_dir(args.report_dir, "--report-dir", owned=DRIFT_FILES)
     cassettes = load_recordings(args.cassette_dir)
     # Observed traffic ('sms-contract proxy') has no plan to run again: its answers go
@@ -153,13 +159,19 @@ def drift(args: argparse.Namespace) -> int:
     return 1 if report.breaking else 0
 
 
-_UNDOCUMENTED = frozenset(check.id for check in CATALOGUE.values() if not check.claim.documented)
+@cache
+def _undocumented() -> frozenset[str]:
+    """The checks whose claim the documentation does not make (read from the catalogue on
+    first use, so that --help does not load it)."""
+    from sms_contract.checks import CATALOGUE
+
+    return frozenset(check.id for check in CATALOGUE.values() if not check.claim.documented)
 
 
 def _observe_undocumented(check_id: str, operation_id: str, issue: SchemaIssue) -> bool:
     """Spec issues reported, never failing: those of a check whose claim the documentation
     does not make (its verdict is "observed")."""
-    return check_id in _UNDOCUMENTED
+    return check_id in _undocumented()
 
 
 def drifted_checks(report: DriftReport, result: RunOutcome) -> tuple[str, ...]:
@@ -185,6 +197,8 @@ def write_drift_reports(
 ) -> list[Path]:
     """drift.json and drift.md in ``report_dir`` (each written atomically); every value in
     them is scrubbed."""
+    from sms_contract.reporting.locations import write_files  # not loaded by --help
+
     result = fresh.result
     document = {
         "recordings": str(cassette_dir),
@@ -255,6 +269,9 @@ def _cell(text: str) -> str:
 def _drift_observed(report: DriftReport, cassette_dir: Path, report_dir: Path) -> int:
     """Recordings of observed traffic only ('sms-contract proxy'): their answers against the
     spec; nothing is sent, since no run planned those requests."""
+    from sms_contract.reporting.locations import write_files  # not loaded by --help
+    from sms_contract.spec.loading import load_spec
+
     print(
         f"drift: the observed traffic in {cassette_dir} (recorded by 'sms-contract proxy') "
         "against the spec; nothing is sent (no run planned these requests)"

@@ -7,9 +7,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sms_contract.drift.fidelity import check_fidelity
-from sms_contract.recordings.cassettes import load_recordings
-
 DESCRIPTION = """\
 Run the recorded cases again against a fresh in-process simulator and list every difference
 from the recordings in status, errorcode and body shape (JSON paths and types, not values).
@@ -55,6 +52,10 @@ def register(commands: Any) -> None:
 
 
 def fidelity(args: argparse.Namespace) -> int:
+    # A run and the simulator: loaded when the command runs, not by --help.
+    from sms_contract.drift.fidelity import check_fidelity
+    from sms_contract.recordings.cassettes import load_recordings
+
     report = check_fidelity(load_recordings(args.cassette_dir), check_ids=tuple(args.check))
     print(f"fidelity of the simulator against {args.cassette_dir}:")
     for line in report.lines():

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sms_contract.run.targets import (
+from sms_contract.run.defaults import (
     DEFAULT_DEFINITION_KEY,
     DEFAULT_STATUS_WAIT,
     DOCUMENTED_NUMBER,
+    LIVE_CONCURRENCY,
     LIVE_MAX_REQUESTS,
     LIVE_MAX_SENDS,
     LIVE_MAX_TIME,
+    MAX_CONCURRENCY,
     TargetKind,
-    TargetSettings,
 )
+
+if TYPE_CHECKING:
+    from sms_contract.run.targets import TargetSettings
 
 
 def add_target_arguments(
@@ -22,9 +27,13 @@ def add_target_arguments(
     *,
     cassette_help: str = "mock: replay these recordings first, the simulator answering the rest",
     cassette_required: bool = False,
+    concurrent: bool = True,
 ) -> None:
     """The connection flags shared by run, record and drift (``--cassette-dir`` means where
-    recordings are replayed from, written to, or compared with: the caller says which)."""
+    recordings are replayed from, written to, or compared with: the caller says which).
+    ``--concurrency`` only where the command may send concurrently (``concurrent``): record and
+    drift send in plan order, because a recording numbers the placeholders of the values it
+    scrubs in the order it meets them, and a replay must meet them in that order."""
     parser.add_argument(
         "--target",
         choices=[kind.value for kind in TargetKind],
@@ -86,6 +95,17 @@ def add_target_arguments(
         help=f"deadline of the run: past it nothing new is sent and the run ends INCOMPLETE "
         f"with its reports (live default: {LIVE_MAX_TIME:g}; mock: none)",
     )
+    if concurrent:
+        parser.add_argument(
+            "--concurrency",
+            type=concurrency,
+            metavar="N",
+            help=f"live: cases of one phase in flight at once, 1 to {MAX_CONCURRENCY} (default: "
+            f"{LIVE_CONCURRENCY}; 1 sends one request after another in plan order). Phases stay "
+            "barriers and a case's steps keep their order; one 429 holds every worker for its "
+            "Retry-After; the budgets and the allow-list hold exactly; verdicts and reports are "
+            "the same at any concurrency. The mock always runs in order",
+        )
     parser.add_argument(
         "--status-wait",
         type=seconds,
@@ -111,6 +131,8 @@ def add_target_arguments(
 
 
 def settings_from(args: argparse.Namespace) -> TargetSettings:
+    from sms_contract.run.targets import TargetSettings  # a target's code: not for --help
+
     return TargetSettings(
         kind=TargetKind(args.target),
         base_url=args.base_url,
@@ -125,6 +147,13 @@ def settings_from(args: argparse.Namespace) -> TargetSettings:
         cassette_dir=args.cassette_dir,
         retries=args.retries,
     )
+
+
+def concurrency(text: str) -> int:
+    value = positive(text)
+    if value > MAX_CONCURRENCY:
+        raise argparse.ArgumentTypeError(f"at most {MAX_CONCURRENCY}")
+    return value
 
 
 def positive(text: str) -> int:

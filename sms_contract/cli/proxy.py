@@ -17,25 +17,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sms_contract.cli.options import positive_seconds
-from sms_contract.client.config import (
-    ENV_ACCESS_TOKEN,
-    ENV_ACCOUNT_ID,
-    ENV_CLIENT_ID,
-    ENV_CLIENT_SECRET,
-)
 from sms_contract.exchange import is_loopback_host
 from sms_contract.outcomes import RunOutcome, Verdict
-from sms_contract.proxy.forwarding import Forwarder
-from sms_contract.proxy.server import serve_proxy
 from sms_contract.proxy.settings import DEFAULT_LISTEN, DEFAULT_UPSTREAM_TIMEOUT, ProxySettings
-from sms_contract.proxy.watch import Watch
-from sms_contract.redaction import Scrubber
-from sms_contract.reporting import REPORT_FILES, write_reports
-from sms_contract.reporting.locations import check_output_dir, prepare_output_dir
-from sms_contract.reporting.presentation import outcome_sentence, result_word
+
+if TYPE_CHECKING:
+    from sms_contract.proxy.watch import Watch
 
 POLL_INTERVAL = 0.1  # seconds between two looks for a signal or a report due
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -162,6 +152,14 @@ def register(commands: Any) -> None:
 
 
 def proxy_command(args: argparse.Namespace) -> int:
+    # The forwarder, the judges and the reports: loaded when the command runs, not by --help.
+    from sms_contract.proxy.forwarding import Forwarder
+    from sms_contract.proxy.server import serve_proxy
+    from sms_contract.proxy.watch import Watch
+    from sms_contract.redaction import Scrubber
+    from sms_contract.reporting import REPORT_FILES
+    from sms_contract.reporting.locations import check_output_dir, prepare_output_dir
+
     settings = ProxySettings.from_urls(
         args.upstream,
         auth_upstream=args.auth_upstream,
@@ -207,6 +205,13 @@ def proxy_command(args: argparse.Namespace) -> int:
 def _known_secrets() -> list[str]:
     """Credentials in the proxy's own environment (the application's, when it runs beside
     it): scrubbed from the start, before any token request teaches them."""
+    from sms_contract.client.config import (  # not loaded by --help
+        ENV_ACCESS_TOKEN,
+        ENV_ACCOUNT_ID,
+        ENV_CLIENT_ID,
+        ENV_CLIENT_SECRET,
+    )
+
     names = (ENV_CLIENT_ID, ENV_CLIENT_SECRET, ENV_ACCOUNT_ID, ENV_ACCESS_TOKEN)
     return [value for value in (os.environ.get(name, "").strip() for name in names) if value]
 
@@ -232,6 +237,9 @@ def _print_banner(base_url: str, settings: ProxySettings, args: argparse.Namespa
 
 def _write(watch: Watch, args: argparse.Namespace, *, final: bool) -> RunOutcome:
     """The reports (and cassettes) of the session so far; the summary when ``final``."""
+    from sms_contract.reporting import write_reports  # not loaded by --help
+    from sms_contract.reporting.presentation import outcome_sentence, result_word
+
     result = watch.outcome()
     cassettes = watch.save_cassettes() if args.cassette_dir is not None else []
     paths = write_reports(result, args.report_dir)

@@ -7,17 +7,15 @@ import argparse
 import contextlib
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sms_contract.cli.options import add_target_arguments, positive, settings_from
 from sms_contract.cli.terminal import STDOUT, verdict_style
 from sms_contract.outcomes import EXIT_INTERRUPTED, CheckOutcome, Spending, Verdict
-from sms_contract.recordings.cassettes import save_cassette
-from sms_contract.reporting import REPORT_FILES, write_reports
-from sms_contract.reporting.locations import prepare_output_dir
-from sms_contract.run.planning import Allocation, allocate
-from sms_contract.run.recording import NOT_RECORDED, record_run, recordable_checks
-from sms_contract.run.session import DEFAULT_EXAMPLES, RunInputs, prepare_run
+from sms_contract.run.defaults import DEFAULT_EXAMPLES, NOT_RECORDED
+
+if TYPE_CHECKING:
+    from sms_contract.run.planning import Allocation
 
 DESCRIPTION = f"""\
 Run the deterministic checks (every check but {", ".join(NOT_RECORDED)}, whose cases are
@@ -71,6 +69,7 @@ def register(commands: Any) -> None:
     )
     add_target_arguments(
         parser,
+        concurrent=False,
         cassette_help="where the cassettes are written, one <CHECK-ID>.yaml per check",
         cassette_required=True,
     )
@@ -102,6 +101,14 @@ def register(commands: Any) -> None:
 
 
 def record(args: argparse.Namespace) -> int:
+    # The run, the catalogue and the cassettes: loaded when the command runs, not by --help.
+    from sms_contract.recordings.cassettes import save_cassette
+    from sms_contract.reporting import REPORT_FILES, write_reports
+    from sms_contract.reporting.locations import prepare_output_dir
+    from sms_contract.run.planning import allocate
+    from sms_contract.run.recording import record_run, recordable_checks
+    from sms_contract.run.session import RunInputs, prepare_run
+
     directory: Path = args.cassette_dir
     prepare_output_dir(directory, "--cassette-dir")
     if args.report_dir is not None:

@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sms_contract.cli.options import add_target_arguments, positive, settings_from
 from sms_contract.cli.terminal import STDOUT, cut_marked, verdict_style
@@ -21,13 +21,10 @@ from sms_contract.outcomes import (
     Spending,
     Verdict,
 )
-from sms_contract.recordings.cassettes import load_recordings, recorded_cases, recorded_run
-from sms_contract.reporting import REPORT_FILES, write_reports
-from sms_contract.reporting.locations import prepare_output_dir
-from sms_contract.reporting.presentation import not_judged_reasons, not_judged_summary
-from sms_contract.run.planning import Allocation, PlannedCheck, allocate
-from sms_contract.run.session import DEFAULT_EXAMPLES, RunInputs, prepare_run
-from sms_contract.run.targets import TargetKind
+from sms_contract.run.defaults import DEFAULT_EXAMPLES, TargetKind
+
+if TYPE_CHECKING:
+    from sms_contract.run.planning import Allocation, PlannedCheck
 
 EVIDENCE_LIMIT = 400  # characters of a request or response shown in the terminal
 CURL_LIMIT = 2000  # a curl line is shown whole unless it is longer (a body that long)
@@ -156,6 +153,13 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # The run, the catalogue and the reports: loaded when the command runs, not by --help.
+    from sms_contract.recordings.cassettes import load_recordings, recorded_cases, recorded_run
+    from sms_contract.reporting import REPORT_FILES, write_reports
+    from sms_contract.reporting.locations import prepare_output_dir
+    from sms_contract.run.planning import allocate
+    from sms_contract.run.session import RunInputs, prepare_run
+
     if not args.dry_run:  # a dry run writes nothing
         prepare_output_dir(args.report_dir, "--report-dir", owned=REPORT_FILES)
     settings = settings_from(args)
@@ -177,6 +181,7 @@ def run(args: argparse.Namespace) -> int:
             max_time=args.max_time,
             status_wait=args.status_wait,
             allow_incomplete=args.allow_incomplete,
+            concurrency=args.concurrency,
         )
     )
     options = prepared.options
@@ -192,7 +197,10 @@ def run(args: argparse.Namespace) -> int:
             # What a replay leaves out was not left out for the budget: it is named apart.
             dropped = tuple(c for c in allocation.dropped if c not in opened.left_out)
             allocation = replace(allocation, dropped=dropped)
-            _print_plan(opened.planned, allocation, opened.target.kind, opened.target.base_url)
+            workers = options.concurrency if opened.target.concurrent else 1
+            _print_plan(
+                opened.planned, allocation, opened.target.kind, opened.target.base_url, workers
+            )
             _print_replayed(opened.left_out, opened.unrecorded)
             return 0
         print(f"target: {opened.target.kind} {opened.target.base_url}", flush=True)
@@ -242,9 +250,18 @@ def _progress(result: CheckOutcome, done: int, total: int, spent: Spending) -> N
 
 
 def _print_plan(
-    planned: Sequence[PlannedCheck], allocation: Allocation, kind: str, base_url: str
+    planned: Sequence[PlannedCheck],
+    allocation: Allocation,
+    kind: str,
+    base_url: str,
+    workers: int,
 ) -> None:
-    print(f"dry run: nothing is sent. target: {kind} {base_url}")
+    order = (
+        "one request after another, in plan order"
+        if workers == 1
+        else f"up to {workers} cases of a phase at once (--concurrency), phase after phase"
+    )
+    print(f"dry run: nothing is sent. target: {kind} {base_url}; sending {order}")
     print(f"{'check':<36} {'cases':>5} {'requests':>8} {'sends':>5}  note")
     for item in planned:
         note = f"skipped: {item.skip_reason}" if item.skip_reason else ""
@@ -349,6 +366,8 @@ def _result_line(result: RunOutcome) -> str:
 
 def _print_not_judged(result: RunOutcome) -> None:
     """Each incomplete check with how much was not judged, then each reason once, numbered."""
+    from sms_contract.reporting.presentation import not_judged_reasons, not_judged_summary
+
     if not result.incomplete:
         return
     reasons: dict[str, int] = {}

@@ -11,13 +11,11 @@ import argparse
 import errno
 import sys
 import threading
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from sms_contract.client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from sms_contract.errors import UsageError
-from sms_contract.run.targets import DOCUMENTED_NUMBER
-from sms_contract.simulator.app import Simulator
-from sms_contract.simulator.config import (
+from sms_contract.run.defaults import DOCUMENTED_NUMBER
+from sms_contract.simulator.config import (  # light: the flags' defaults and choices
     ASYNC_RULES,
     DAY,
     DEFAULT_CLIENT_ID,
@@ -28,8 +26,10 @@ from sms_contract.simulator.config import (
     Faults,
     SimulatorConfig,
 )
-from sms_contract.simulator.server import ServerHandle, serve_in_thread
 from sms_contract.spec.rules import RejectionForm
+
+if TYPE_CHECKING:
+    from sms_contract.simulator.server import ServerHandle
 
 DESCRIPTION = """\
 Serve the SMS API simulator (the documented server behaviour: OAuth token, sends, status,
@@ -212,6 +212,10 @@ def serve_command(
 ) -> int:
     """Serve until Ctrl-C (or until ``stop`` is set); 0 on a clean stop. A port that cannot
     be listened on (in use, say) is a ``UsageError``: exit 2, one line."""
+    # The simulator and its server: loaded when the command runs, not by --help.
+    from sms_contract.simulator.app import Simulator
+    from sms_contract.simulator.server import serve_in_thread
+
     out = out or sys.stdout
     simulator = Simulator(config_from(args))
     try:
@@ -249,6 +253,8 @@ def _cannot_listen(host: str, port: int, exc: OSError) -> str:
 
 
 def _banner(server: ServerHandle, config: SimulatorConfig, out: TextIO) -> None:
+    from sms_contract.client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET  # not for --help
+
     credentials = config.credentials
     secret = (
         credentials.client_secret

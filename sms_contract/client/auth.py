@@ -4,7 +4,8 @@ The vendor throttles token requests ("Do not request a new access token for ever
 call"; "1 request every 20 minutes per client machine"), so ``ClientCredentials`` keeps one
 token for its lifetime: ``expires_in`` minus a margin of ``min(margin, expires_in / 4)``
 (the docs advise refreshing 2 or 5 minutes early; a quarter keeps short-lived tokens useful),
-measured from the moment the token was requested. A token response without a usable
+measured from the moment the token was requested, whatever number of threads ask for it at
+once (the first requests it, the others wait for it). A token response without a usable
 ``expires_in`` still gives a token: it is kept for ``UNKNOWN_LIFETIME`` (30) seconds, and no
 new token is requested within that time, not even after a 401. The client invalidates a token
 after a 401 and asks again once; a static token cannot be refreshed.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -138,22 +140,25 @@ class ClientCredentials:
         self._lifetime_known = True
         self._instance_url: str | None = None
         self._fetched = False
+        self._lock = threading.RLock()  # one token request at a time: the others wait for it
 
     def token(self, send: TokenSender) -> str:
-        if self._token is not None and self._clock() < self._expires_at:
-            return self._token
-        return self._fetch(send)
+        with self._lock:
+            if self._token is not None and self._clock() < self._expires_at:
+                return self._token
+            return self._fetch(send)
 
     def invalidate(self, token: str) -> bool:
-        if token != self._token:
-            return True  # already replaced: the current token may be tried
-        if not self._lifetime_known and self._requested_recently():
-            logger.debug("access token refused, but its lifetime is unknown: not asking again")
-            return False
-        logger.debug("access token invalidated")
-        self._token = None
-        self._expires_at = 0.0
-        return True
+        with self._lock:
+            if token != self._token:
+                return True  # already replaced: the current token may be tried
+            if not self._lifetime_known and self._requested_recently():
+                logger.debug("access token refused, but its lifetime is unknown: not asking again")
+                return False
+            logger.debug("access token invalidated")
+            self._token = None
+            self._expires_at = 0.0
+            return True
 
     def _requested_recently(self) -> bool:
         return self._requested_at is not None and (
@@ -161,9 +166,10 @@ class ClientCredentials:
         )
 
     def instance_url(self, send: TokenSender) -> str | None:
-        if not self._fetched:
-            self._fetch(send)
-        return self._instance_url
+        with self._lock:
+            if not self._fetched:
+                self._fetch(send)
+            return self._instance_url
 
     def _request(self) -> HttpRequest:
         return token_request(

@@ -10,6 +10,7 @@ earlier attempt may have been processed is flagged as such in the :class:`Outcom
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -64,7 +65,9 @@ def check_final(outcome: Outcome, prefix: str) -> Outcome:
 
 
 class ExchangeLoop:
-    """Sends requests with ``config.retry`` and ``config.timeouts``; not thread-safe.
+    """Sends requests with ``config.retry`` and ``config.timeouts``. Each call keeps its own
+    state and the counters are locked, so threads may share a loop over a transport that is
+    safe to share (``HttpTransport``).
 
     ``requests_sent`` counts every request handed to the transport; ``token_requests`` counts
     those made with ``token=True``.
@@ -83,6 +86,7 @@ class ExchangeLoop:
         self._sleep = sleep
         self.requests_sent = 0
         self.token_requests = 0
+        self._counting = threading.Lock()  # the counters stay exact with several threads
 
     def run(
         self,
@@ -142,9 +146,10 @@ class ExchangeLoop:
     def _transmit(self, request: HttpRequest, attempt: int, *, token: bool) -> HttpResponse:
         if self._observer.before_send is not None:
             self._observer.before_send(request)
-        self.requests_sent += 1
-        if token:
-            self.token_requests += 1
+        with self._counting:
+            self.requests_sent += 1
+            if token:
+                self.token_requests += 1
         try:
             response = self._transport.send(request, self._config.timeouts)
         except TransportError:

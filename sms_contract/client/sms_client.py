@@ -78,7 +78,9 @@ class SmsClient:
     """Sends SMS through the Transactional Messaging API; see the module docstring.
 
     ``requests_sent`` counts every request handed to the transport (token requests, retries
-    and refreshes included); ``token_requests`` counts those to ``/v2/token``. Not thread-safe.
+    and refreshes included); ``token_requests`` counts those to ``/v2/token``. Threads may share
+    a client over ``HttpTransport`` (the runner's workers do): they share one token, requested
+    once. The in-process transports (``WsgiTransport``, the mock) are for one thread.
     """
 
     def __init__(
@@ -193,7 +195,7 @@ class SmsClient:
         body: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         auth: AuthMode = AuthMode.BEARER,
-        retry: bool = True,
+        retry: bool | Retry = True,
     ) -> HttpResponse:
         """Send anything to the REST base URL and return the final raw response.
 
@@ -203,6 +205,8 @@ class SmsClient:
         with ``retry`` a 429, 5xx or connection error is retried like any other call (even
         for a POST: pass ``retry=False`` when a repeat could deliver twice). With
         ``AuthMode.BEARER`` a 401 is still answered by one refresh and one resend.
+        ``Retry.UNPROCESSED`` retries only what the target cannot have acted on (a request
+        that was not sent, or a 429): for a request a repeat could deliver twice.
         """
         if json is not _MISSING and body is not None:
             raise UsageError("pass either json or body, not both")
@@ -215,7 +219,7 @@ class SmsClient:
             data,
             headers=headers or {},
             auth=auth,
-            retry=Retry.ALWAYS if retry else Retry.NEVER,
+            retry=retry if isinstance(retry, Retry) else Retry.ALWAYS if retry else Retry.NEVER,
         )
         return outcome.response
 

@@ -26,8 +26,9 @@ from collections.abc import Sequence
 from sms_contract.drift.compare import DriftReport, compare_runs
 from sms_contract.drift.response_diff import FIDELITY_ASPECTS
 from sms_contract.recordings.cassettes import Cassette
+from sms_contract.run.defaults import TargetKind
 from sms_contract.run.recording import rerun
-from sms_contract.run.targets import TargetKind, TargetSettings
+from sms_contract.run.targets import TargetSettings
 from sms_contract.simulator.config import SimulatorConfig
 
 

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sms_contract.errors import UsageError
 from sms_contract.exchange import is_loopback_host
-from sms_contract.recordings.cassettes import RecordingSource
+
+if TYPE_CHECKING:
+    from sms_contract.recordings.cassettes import RecordingSource
 
 DEFAULT_LISTEN = "127.0.0.1:8081"
 DEFAULT_UPSTREAM_TIMEOUT = 60.0  # seconds to wait for the upstream's answer once connected
@@ -137,6 +140,8 @@ class ProxySettings:
     def source(self) -> RecordingSource:
         """What answers, as a cassette's provenance names it: on loopback only, the simulator
         (as for ``sms-contract run`` pointed at loopback); otherwise a live tenant."""
+        from sms_contract.recordings.cassettes import RecordingSource  # YAML: not for --help
+
         hosts = (self.upstream.host, self.auth_upstream.host)
         loopback = all(is_loopback_host(host) for host in hosts)
         return RecordingSource.SIMULATOR if loopback else RecordingSource.LIVE

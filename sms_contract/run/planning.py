@@ -1,6 +1,8 @@
 """Planning a run: which checks, which cases, what each will send, and how the send budget is
 allocated. Pure: the same options and capabilities give the same plan, so ``--dry-run`` prints
-exactly what a run would send.
+exactly what a run would send. A check the target cannot run is skipped before its cases are
+generated (``Check.requires``), and the plan is generated once: what did not fit the budget is
+kept beside it (``PlannedCheck.dropped``) for ``allocate`` to report.
 
 The allocation (``allocate``): a conformant target accepts the valid sends and refuses the
 probes, so what a run spends is its accepted sends (a shared send counted once, whatever number
@@ -26,7 +28,7 @@ from sms_contract.checks.model import (
     PlanContext,
     Step,
 )
-from sms_contract.errors import UsageError
+from sms_contract.errors import HarnessError, UsageError
 
 MARGIN = 1  # sends of the budget that generated cases leave free (``_fit``)
 
@@ -47,14 +49,16 @@ class RunOptions:
     max_time: float | None = None  # seconds; past them nothing new is sent
     status_wait: float = 30.0  # seconds a status read waits for the platform
     allow_incomplete: bool = False  # an incomplete run exits 0
+    concurrency: int = 1  # cases of one phase in flight at once (live targets; 1: in order)
 
 
 @dataclass(frozen=True)
 class PlannedCheck:
     check: Check
     cases: tuple[Case, ...]
-    skip_reason: str | None = None
+    skip_reason: str | None = None  # the target cannot run it: nothing was generated
     not_planned: str | None = None  # why its cases were not planned (``interrupted: ...``)
+    dropped: tuple[Case, ...] = ()  # its generated cases left out to fit the budget (``_fit``)
 
     @property
     def requests(self) -> int:
@@ -110,7 +114,13 @@ def plan(
     interrupted: Callable[[], str | None] = lambda: None,
 ) -> list[PlannedCheck]:
     """What the run will send, check by check; pure, so ``--dry-run`` shows exactly this.
-    Generated cases that would not fit the send budget are left out (``allocate``).
+    Generated cases that would not fit the send budget are left out (``PlannedCheck.dropped``,
+    reported by ``allocate``).
+
+    A check whose ``requires`` the target lacks is skipped (``skip_reason`` names what it
+    lacks) without calling its ``plan``: it generates nothing. With ``--case`` such a check
+    stays in the plan, skipped, when the case id names it (``CHECK-ID#n``): whether the case
+    exists would take generating it.
 
     ``interrupted`` is asked before each check is planned: once it names a signal, the checks
     left are not planned (``not_planned`` says why) and the run sends nothing."""
@@ -131,17 +141,23 @@ def plan(
             reason = f"interrupted: {signal} received while the run was planned; nothing was sent"
             planned.append(PlannedCheck(check, (), not_planned=reason))
             continue
-        cases = tuple(check.plan(ctx))
-        if options.case_id is not None:
-            cases = tuple(case for case in cases if case.id == options.case_id)
-        missing = {need for case in cases for need in case.requires} - capabilities
+        missing = check.requires - capabilities
         if missing:
             reason = "; ".join(CAPABILITY_REASONS[need] for need in sorted(missing))
-            planned.append(PlannedCheck(check, cases, skip_reason=reason))
-        else:
-            planned.append(PlannedCheck(check, cases))
+            planned.append(PlannedCheck(check, (), skip_reason=reason))
+            continue
+        cases = _declared(check, check.plan(ctx))
+        if options.case_id is not None:
+            cases = tuple(case for case in cases if case.id == options.case_id)
+        planned.append(PlannedCheck(check, cases))
     stopped = any(p.not_planned for p in planned)
-    if options.case_id is not None and not stopped and not any(p.cases for p in planned):
+
+    def holds_case(item: PlannedCheck) -> bool:
+        if item.skip_reason is not None:
+            return options.case_id is not None and _names(options.case_id, item.check)
+        return bool(item.cases)
+
+    if options.case_id is not None and not stopped and not any(map(holds_case, planned)):
         raise UsageError(f"no case {options.case_id!r} in the selected checks")
     # With --case, a check named with --check that judges every exchange of the run (a
     # cross-cutting one) stays planned without cases of its own: it judges that case's
@@ -149,12 +165,27 @@ def plan(
     planned = [
         p
         for p in planned
-        if p.cases
+        if holds_case(p)
         or p.not_planned
         or options.case_id is None
         or (options.check_ids and p.check.judge_exchange is not None)
     ]
     return _fit(planned, options.max_sends)
+
+
+def _declared(check: Check, cases: Sequence[Case]) -> tuple[Case, ...]:
+    """``cases``, refused if one needs more than its check declares: the check was let run on
+    what it declared (``Check.requires``)."""
+    for case in cases:
+        if not case.requires <= check.requires:
+            extra = ", ".join(sorted(case.requires - check.requires))
+            raise HarnessError(f"case {case.id} needs {extra}, which {check.id} does not declare")
+    return tuple(cases)
+
+
+def _names(case_id: str, check: Check) -> bool:
+    """A case id names its check: ``CHECK-ID#n``."""
+    return case_id.partition("#")[0] == check.id
 
 
 @dataclass(frozen=True)
@@ -238,7 +269,8 @@ def _cost(cases: Sequence[Case]) -> tuple[int, int]:
 def _fit(planned: list[PlannedCheck], max_sends: int | None) -> list[PlannedCheck]:
     """Drop generated cases (last phase first) until a conformant target's spending leaves
     one send of the budget free: room for an answer that may have been an acceptance (a lost
-    response whose retry is accepted counts twice)."""
+    response whose retry is accepted counts twice). What is dropped is kept beside the plan
+    (``PlannedCheck.dropped``)."""
     if max_sends is None:
         return planned
     room = max(max_sends - MARGIN, 0)
@@ -252,7 +284,11 @@ def _fit(planned: list[PlannedCheck], max_sends: int | None) -> list[PlannedChec
     if not dropped:
         return planned
     return [
-        replace(item, cases=tuple(c for c in item.cases if c.owner not in dropped))
+        replace(
+            item,
+            cases=tuple(c for c in item.cases if c.owner not in dropped),
+            dropped=tuple(c for c in item.cases if c.owner in dropped),
+        )
         for item in planned
     ]
 
@@ -260,7 +296,11 @@ def _fit(planned: list[PlannedCheck], max_sends: int | None) -> list[PlannedChec
 def allocate(
     planned: Sequence[PlannedCheck], options: RunOptions, capabilities: frozenset[Capability]
 ) -> Allocation:
-    """How the plan spends its budget (module doc); pure, for ``--dry-run`` and reports."""
+    """How ``planned`` (what ``plan`` gave for ``options`` and ``capabilities``, or a part of
+    it) spends its budget (module doc); pure, for ``--dry-run`` and reports. The budget is
+    ``options.max_sends``; what the plan left out to fit it is listed from the plan itself
+    (``PlannedCheck.dropped``, in sending order), so nothing is planned again and
+    ``capabilities`` is not needed."""
     cases = _runnable(planned)
     readers: dict[str, list[str]] = {}
     owners: dict[str, tuple[str, str]] = {}
@@ -288,9 +328,7 @@ def allocate(
             elif not step.spends_if_conformant:
                 probes += 1
     conformant, worst = _cost(cases)
-    unfit = plan(replace(options, max_sends=None), capabilities)
-    kept = {case.owner for case in cases}
-    dropped = tuple(case.id for case in _runnable(unfit) if case.owner not in kept)
+    dropped = tuple(case.id for case in _runnable([replace(p, cases=p.dropped) for p in planned]))
     sends = {step.shared for case in cases for step in case.steps if step.billable}
     shared = tuple(
         SharedSend(name, owners[name], tuple(readers[name]))

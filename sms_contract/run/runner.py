@@ -3,7 +3,16 @@ within the safety rails, judge what came back, and return a ``RunOutcome``. No p
 files: the caller gets progress through a callback and renders the result itself.
 
 Cases run in the order ``planning.schedule`` gives (phase by phase), a shared step once per
-run. A case that cannot be judged (the send budget is spent, the target throttles, the
+run. With ``RunOptions.concurrency`` above 1 (live targets only) the cases of one phase run
+on that many worker threads, and each phase is a barrier: must-reject probes are all answered
+before the phase that spends begins. The steps of one case keep their order; a shared step is
+sent by the first case that reaches it while the others wait for its answer; one gate holds
+every worker while the target throttles (a 429's Retry-After); the budget is reserved under
+one lock (``SafetyGuard``); the client asks for one token, whatever number of workers need it.
+Verdicts, findings and their order do not depend on the concurrency: each check is judged
+from its cases in plan order once its last case is done.
+
+A case that cannot be judged (the send budget is spent, the target throttles, the
 deadline passes, the transport fails, or a send it reads was not accepted) is reported as not
 judged with its reason, never as a pass: a check with such a case is ``incomplete`` unless it
 failed. The run stops sending when the deadline passes, when the target answers 429 (after
@@ -17,7 +26,9 @@ with commands that replay that one case against the mock and against a live targ
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -27,7 +38,8 @@ from sms_contract import __version__
 from sms_contract.checks.auth import NARROW_SCOPE, token_step
 from sms_contract.checks.model import Auth, Case, Check, Expect, Judgement, Poll, Step, When
 from sms_contract.checks.reading import Answer, read_send
-from sms_contract.client.retrying import ExchangeObserver
+from sms_contract.client.config import retry_after
+from sms_contract.client.retrying import ExchangeObserver, Retry
 from sms_contract.client.sms_client import AuthMode, SmsClient
 from sms_contract.errors import (
     ApiError,
@@ -36,7 +48,7 @@ from sms_contract.errors import (
     ResponseLost,
     TransportError,
 )
-from sms_contract.exchange import Exchange, HttpRequest
+from sms_contract.exchange import Exchange, HttpRequest, HttpResponse
 from sms_contract.outcomes import (
     INTERRUPTED,
     MAX_FINDINGS_PER_CHECK,
@@ -78,24 +90,43 @@ class Entry:
 
 
 @dataclass
-class _Recorded:
-    entries: list[Entry] = field(default_factory=list)
+class _Context:
+    """What one thread is sending: the case (its check and place in the schedule), the step,
+    and that step's exchanges; the observer's hooks run on the thread that sends, so they
+    find here whose exchange they see."""
+
+    check_id: str = ""
+    index: int = -1  # the case's place in the schedule: the order findings are judged in
     owner: Owner | None = None
     step: Step | None = None
+    entries: list[Entry] = field(default_factory=list)  # every exchange of the current step
+    scoped_token: str | None = None  # what the case's NARROW_SCOPE step was issued
+    in_flight: HttpRequest | None = None  # sent, and not answered yet
+    sequence: int = 0  # final answers kept so far (``Runner._final``)
+    settled: int = 0  # the step's entries up to here have given their final answer
 
-    def add(self, exchange: Exchange) -> Entry | None:
-        if self.owner is None or self.step is None:
-            return None
-        own_token = is_token_request(exchange.request) and self.step.operation_id != REQUEST_TOKEN
-        entry = Entry(self.owner, OWN_TOKEN if own_token else self.step, exchange)
-        self.entries.append(entry)
-        return entry
+
+@dataclass(frozen=True, order=True)
+class _Final:
+    """The final answer of a request, in plan order (the case's place, then its own order)."""
+
+    index: int
+    sequence: int
+    entry: Entry = field(compare=False)
 
 
 @dataclass
 class _CaseRun:
     exchanges: list[Exchange]
     not_judged: str | None = None
+
+
+class _Stopped(Exception):
+    """A worker's request (a retry, say) found the run stopped sending: not sent."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _NotJudged(Exception):
@@ -115,7 +146,9 @@ class Runner:
         self._target = target
         self._options = options
         self._progress = progress
-        self._recorded = _Recorded()
+        self._lock = threading.RLock()  # the run's shared state below, across workers
+        self._context = threading.local()
+        self._entries: list[Entry] = []  # every exchange of the run, as it happened
         deadline = None if options.max_time is None else time.monotonic() + options.max_time
         self.guard = SafetyGuard(
             options.allow_list,
@@ -138,20 +171,34 @@ class Runner:
             ),
             sleep=self._sleep,
         )
-        self._shared: dict[str, Exchange | str] = {}  # shared step: its exchange, or why not
-        self._finals: list[Entry] = []  # the final answer of every request, for judging all
+        self.workers = options.concurrency if target.concurrent else 1
+        # A shared step: its exchange, or why it was not judged; an event while it is sent.
+        self._shared: dict[str, Exchange | str | threading.Event] = {}
+        self._finals: list[_Final] = []  # the final answer of every request, for judging all
         self._stop: str | None = None  # why nothing more is sent
-        self._in_flight: HttpRequest | None = None  # sent, and not answered yet
-        self._scoped_token: str | None = None  # what the last NARROW_SCOPE step was issued
         self._sends: dict[str, int] = {}  # accepted sends by the check whose case sent them
         self._answered = False  # the target has answered at least once
         self._throttled_in_a_row = 0
         self._unanswered_in_a_row = 0
+        self._gate = 0.0  # with workers: nothing is sent before this (monotonic) time
+        self._slots = threading.Condition(threading.Lock())  # guards the two below
+        self._sending = 0  # requests of the workers in flight
+        self._allowed = float(self.workers)  # how many may be in flight (``_take_slot``)
+        self._waiting: Counter[int] = Counter()  # attempt numbers of the requests waiting
+        self._abandoned_at: str | None = None  # set once a second signal abandoned the run
 
     @property
     def entries(self) -> tuple[Entry, ...]:
         """Every exchange of the run so far, with its case and step."""
-        return tuple(self._recorded.entries)
+        with self._lock:
+            return tuple(self._entries)
+
+    @property
+    def _current(self) -> _Context:
+        context: _Context | None = getattr(self._context, "value", None)
+        if context is None:
+            context = self._context.value = _Context()
+        return context
 
     def _sleep(self, seconds: float) -> None:
         interruption.check()
@@ -161,17 +208,111 @@ class Runner:
 
     def _before_send(self, request: HttpRequest) -> None:
         interruption.check()
-        self.guard.before_send(request)
-        self._in_flight = request
+        if self._abandoned_at is not None:
+            raise Interrupted(self._abandoned_at)
+        self._take_slot()
+        try:
+            self.guard.before_send(request)
+        except BaseException:
+            self._give_slot()
+            raise
+        try:
+            interruption.check()  # the guard may have waited for room in the budget
+        except Interrupted:
+            self.guard.release(request)
+            self._give_slot()
+            raise
+        self._current.in_flight = request
+
+    def _take_slot(self) -> None:
+        """With workers: wait while a 429's Retry-After holds every worker (``_throttle``) and
+        while as many requests are in flight as the target is allowed now (all the workers,
+        halved by every 429 and grown back by one a round of answers); the request furthest
+        in its retries goes first, so that a throttled request ends (and the run sees that it
+        ends throttled) as soon as in strict order. Once the run stops sending, no worker
+        sends again, retries included. In strict order the client's own wait after a 429 is
+        the gate."""
+        if self.workers == 1:
+            return
+        attempt = 1 + sum(
+            1 for entry in self._current.entries if not is_token_request(entry.exchange.request)
+        )
+        with self._slots:
+            self._waiting[attempt] += 1
+        try:
+            while True:
+                if self._stop is not None:
+                    raise _Stopped(self._stop)
+                with self._slots:
+                    wait = self._gate - time.monotonic()
+                    first = attempt >= max(n for n, count in self._waiting.items() if count)
+                    if wait <= 0 and first and self._sending < max(1, int(self._allowed)):
+                        self._sending += 1
+                        return
+                    if wait <= 0:
+                        self._slots.wait(interruption.POLL_INTERVAL)
+                if wait > 0:
+                    self._sleep(wait)
+                interruption.check()
+                self.guard.check_deadline()
+                if self._abandoned_at is not None:
+                    raise Interrupted(self._abandoned_at)
+        finally:
+            with self._slots:
+                self._waiting[attempt] -= 1
+                self._slots.notify_all()
+
+    def _give_slot(self, status: int | None = None) -> None:
+        """A request of a worker was answered (``status``; ``None``: lost or not sent)."""
+        if self.workers == 1:
+            return
+        with self._slots:
+            self._sending -= 1
+            if status == 429:
+                self._allowed = max(1.0, self._allowed / 2)
+            elif status is not None:
+                self._allowed = min(float(self.workers), self._allowed + 1 / self._allowed)
+            self._slots.notify_all()
+
+    def _throttle(self, response: HttpResponse) -> None:
+        """Close the gate for the 429's Retry-After (capped as the client caps it; without
+        one, for the client's first backoff)."""
+        policy = self._target.config.retry
+        delay = retry_after(response)
+        wait = policy.backoff(1) if delay is None else min(delay, policy.max_retry_after)
+        with self._lock:
+            self._gate = max(self._gate, time.monotonic() + wait)
 
     def _after_exchange(self, exchange: Exchange) -> None:
-        self._in_flight = None
-        self.guard.after_exchange(exchange)
-        entry = self._recorded.add(exchange)
+        context = self._current
+        context.in_flight = None
+        response = exchange.response
+        if self.workers > 1 and response is not None and response.status == 429:
+            self._throttle(response)  # before the slot is given back: no one slips through
+        self._give_slot(None if response is None else response.status)
+        if self._abandoned_at is not None:
+            return  # counted as sent and possibly accepted when it was abandoned
+        spent = self.guard.after_exchange(exchange)
+        entry = self._record(context, exchange)
+        with self._lock:
+            if context.check_id:
+                self._sends[context.check_id] = self._sends.get(context.check_id, 0) + spent
         if entry is not None and entry.step is OWN_TOKEN:
             self._final(exchange, OWN_TOKEN)  # the client's own token requests are judged too
         if self._target.recorder is not None:
-            self._target.recorder(entry.owner if entry else None, exchange)
+            with self._lock:
+                self._target.recorder(entry.owner if entry else None, exchange)
+
+    def _record(self, context: _Context, exchange: Exchange) -> Entry | None:
+        if context.owner is None or context.step is None:
+            return None
+        step = context.step
+        own_token = is_token_request(exchange.request) and step.operation_id != REQUEST_TOKEN
+        entry = Entry(context.owner, OWN_TOKEN if own_token else step, exchange)
+        context.entries.append(entry)
+        with self._lock:
+            self._entries.append(entry)
+        return entry
 
     # -- running ------------------------------------------------------------------------
 
@@ -194,20 +335,21 @@ class Runner:
                     item.check, Verdict.INCOMPLETE, not_judged=reason
                 )
                 self._report(outcomes[item.check.id], len(outcomes), total)
-        order = schedule(planned)
-        last = {item.check.id: n for n, (item, _) in enumerate(order)}
+        order = [_Scheduled(n, item, case) for n, (item, case) in enumerate(schedule(planned))]
+        last = {entry.item.check.id: entry.index for entry in order}
         runs: dict[Owner, _CaseRun] = {}
-        began: dict[str, float] = {}
-        for n, (item, case) in enumerate(order):
-            began.setdefault(item.check.id, time.monotonic())
-            before = self.guard.accepted_sends
-            runs[case.owner] = self._run_case(case)
-            spent = self.guard.accepted_sends - before
-            self._sends[item.check.id] = self._sends.get(item.check.id, 0) + spent
-            if last[item.check.id] == n and item.check.judge_exchange is None:
-                elapsed = time.monotonic() - began[item.check.id]
-                outcomes[item.check.id] = self._promoted(self._judge(item, runs, elapsed))
-                self._report(outcomes[item.check.id], len(outcomes), total)
+        timings: dict[str, tuple[float, float]] = {}  # check: (first case began, last ended)
+        for batch in _batches(order, self.workers):
+            for entry, run, began, ended in self._run_batch(batch):
+                runs[entry.case.owner] = run
+                first, _ = timings.get(entry.item.check.id, (began, ended))
+                timings[entry.item.check.id] = (min(first, began), ended)
+            for entry in batch:
+                item = entry.item
+                if last[item.check.id] == entry.index and item.check.judge_exchange is None:
+                    first, ended = timings[item.check.id]
+                    outcomes[item.check.id] = self._promoted(self._judge(item, runs, ended - first))
+                    self._report(outcomes[item.check.id], len(outcomes), total)
         for item in planned:  # checks that planned no case (a --case of another check)
             if item.check.id not in outcomes and item.check.judge_exchange is None:
                 outcomes[item.check.id] = self._promoted(self._judge(item, runs, 0.0))
@@ -265,71 +407,184 @@ class Runner:
     def _interrupted(self) -> None:
         """Once a signal asked the run to stop, nothing more is sent."""
         name = interruption.requested()
-        if name is not None and self._stop is None:
-            self._stop = f"interrupted: {name} received; nothing more was sent"
+        if name is not None:
+            self._stopping(f"interrupted: {name} received; nothing more was sent")
 
-    def _abandoned(self) -> None:
-        """A second signal abandoned the request in flight: it counts as sent, and a send
+    def _stopping(self, reason: str, *, instead: bool = False) -> None:
+        """Nothing more is sent, for the first reason given (``instead``: for this one, which
+        says more than the first: a second signal after the first)."""
+        with self._lock:
+            if self._stop is None or instead:
+                self._stop = reason
+
+    def _abandoned(self, contexts: Sequence[_Context]) -> None:
+        """A second signal abandoned the requests in flight: each counts as sent, and a send
         as possibly accepted (it may have been processed), like a response that was lost."""
-        if self._in_flight is not None:
-            self.guard.after_exchange(Exchange(self._in_flight, None))
-            self._in_flight = None
+        for context in contexts:
+            request = context.in_flight
+            if request is not None:
+                self.guard.after_exchange(Exchange(request, None))
+                context.in_flight = None
+
+    def _run_batch(
+        self, batch: Sequence[_Scheduled]
+    ) -> list[tuple[_Scheduled, _CaseRun, float, float]]:
+        """Run the cases of a batch (one case, or a phase with workers); each with its run and
+        when it began and ended, in the batch's order."""
+        if len(batch) == 1 or self.workers == 1:
+            return [self._run_scheduled(entry) for entry in batch]
+        done: dict[int, tuple[_Scheduled, _CaseRun, float, float]] = {}
+        errors: list[BaseException] = []
+        pending = list(reversed(batch))
+        contexts: list[_Context] = []
+
+        def work() -> None:
+            contexts.append(self._current)
+            while True:
+                with self._lock:
+                    if not pending or errors or self._abandoned_at is not None:
+                        return
+                    entry = pending.pop()
+                try:
+                    result = self._run_scheduled(entry)
+                except BaseException as exc:  # the run's own errors are raised by the caller
+                    with self._lock:
+                        errors.append(exc)
+                    return
+                with self._lock:
+                    done[entry.index] = result
+
+        threads = [
+            threading.Thread(target=work, name=f"sms-contract-worker-{n}", daemon=True)
+            for n in range(min(self.workers, len(batch)))
+        ]
+        for thread in threads:
+            thread.start()
+        try:
+            for thread in threads:
+                while thread.is_alive():
+                    thread.join(interruption.POLL_INTERVAL)
+        except KeyboardInterrupt:
+            name = interruption.requested()
+            if name is None:
+                raise  # not a signal this run handles: the caller's Ctrl-C
+            with self._lock:
+                self._abandoned_at = f"{name} received twice; abandoned in flight"
+            self._abandoned(contexts)
+            self._stopping(
+                f"interrupted: {name} received twice; the requests in flight were abandoned and "
+                "nothing more was sent",
+                instead=True,
+            )
+        with self._lock:
+            if errors and self._abandoned_at is None:
+                raise errors[0]
+            finished = dict(done)
+        now = time.monotonic()
+        reason = f"interrupted: {self._abandoned_at}"
+        return [
+            finished.get(entry.index) or (entry, _CaseRun([], reason), now, now) for entry in batch
+        ]
+
+    def _run_scheduled(self, entry: _Scheduled) -> tuple[_Scheduled, _CaseRun, float, float]:
+        context = self._current
+        context.check_id, context.index = entry.case.check_id, entry.index
+        context.scoped_token = None  # a narrow-scope token serves only the case that asked
+        began = time.monotonic()
+        run = self._run_case(entry.case)
+        return entry, run, began, time.monotonic()
 
     def _run_case(self, case: Case) -> _CaseRun:
         exchanges: list[Exchange] = []
         previous: Step | None = None
-        self._scoped_token = None  # a narrow-scope token serves only the case that asked
         for step in case.steps:
             if step.when is not None and not (
                 previous is not None and exchanges and _holds(step.when, previous, exchanges[-1])
             ):
                 break
             previous = step
-            if step.shared is not None and step.shared in self._shared:
-                cached = self._shared[step.shared]
+            if step.shared is not None:
+                cached = self._claim(step.shared)
                 if isinstance(cached, str):
                     return _CaseRun(exchanges, cached)
-                exchanges.append(cached)
-                continue
-            self._interrupted()
-            if self._stop is not None:
-                return _CaseRun(exchanges, self._stop)
+                if cached is not None:
+                    exchanges.append(cached)
+                    continue
             try:
+                self._interrupted()
+                if self._stop is not None:
+                    self._settle(step, self._stop)
+                    return _CaseRun(exchanges, self._stop)
                 exchange = self._run_step(case, step)
             except _NotJudged as stopped:
-                if step.shared is not None:
-                    self._shared[step.shared] = stopped.reason
+                self._settle(step, stopped.reason)
                 return _CaseRun(exchanges, stopped.reason)
-            if step.shared is not None:
-                self._shared[step.shared] = exchange
+            except BaseException:
+                self._settle(step, "not judged: the request it reads failed")
+                raise
+            self._settle(step, exchange)
             exchanges.append(exchange)
         return _CaseRun(exchanges)
+
+    def _claim(self, shared: str) -> Exchange | str | None:
+        """A shared step's answer (or why it has none); ``None`` when this case is to send
+        it: then it must be settled (``_settle``). Waits while another case sends it."""
+        while True:
+            with self._lock:
+                held = self._shared.get(shared)
+                if held is None:
+                    self._shared[shared] = threading.Event()
+                    return None
+                if not isinstance(held, threading.Event):
+                    return held
+            held.wait(interruption.POLL_INTERVAL)
+            if self._abandoned_at is not None:
+                return f"interrupted: {self._abandoned_at}"
+
+    def _settle(self, step: Step, answer: Exchange | str) -> None:
+        """The answer of a shared step this case sent, for every case that reads it."""
+        if step.shared is None:
+            return
+        with self._lock:
+            held = self._shared.get(step.shared)
+            if not isinstance(held, threading.Event):
+                return
+            self._shared[step.shared] = answer
+        held.set()
 
     def _run_step(self, case: Case, step: Step) -> Exchange:
         """The final exchange of one step; ``_NotJudged`` when it cannot be judged."""
         owner = step.owner or case.owner
         replayer = self._target.replayer
         scope = replayer.for_case(*owner) if replayer else contextlib.nullcontext()
-        self._recorded.owner, self._recorded.step = owner, step
+        context = self._current
+        context.owner, context.step, context.entries, context.settled = owner, step, [], 0
         try:
             with scope:
                 exchange = self._poll(step) if step.poll is not None else self._send(step)
         except BudgetExhausted as exc:
+            self._cut_short(context)
             raise _NotJudged(f"budget: {exc}") from None
+        except _Stopped as stopped:
+            self._cut_short(context)
+            raise _NotJudged(stopped.reason) from None
         except DeadlineReached as exc:
-            self._stop = f"deadline: {exc}; nothing more was sent"
+            self._cut_short(context)
+            self._stopping(f"deadline: {exc}; nothing more was sent")
             raise _NotJudged(f"deadline: {exc}") from None
         except Interrupted as exc:
-            self._stop = f"interrupted: {exc}; nothing more was sent"
+            self._cut_short(context)
+            self._stopping(f"interrupted: {exc}; nothing more was sent")
             raise _NotJudged(f"interrupted: {exc}") from None
         except KeyboardInterrupt:
             name = interruption.requested()
             if name is None:
                 raise  # not a signal this run handles: the caller's Ctrl-C
-            self._abandoned()
-            self._stop = (
+            self._abandoned([context])
+            self._stopping(
                 f"interrupted: {name} received twice; the request in flight was abandoned and "
-                "nothing more was sent"
+                "nothing more was sent",
+                instead=True,
             )
             raise _NotJudged(f"interrupted: {name} received twice; abandoned in flight") from None
         except TransportError as exc:
@@ -345,30 +600,34 @@ class Runner:
             # judged when recorded either); any other miss stops the run (exit 2).
             raise _NotJudged(self.scrubber.text(str(exc))) from None
         finally:
-            self._recorded.owner = self._recorded.step = None
+            context.owner = context.step = None
         response = exchange.response
         if response is None:
             self._unanswered(
                 f"transport: no response after {exchange.attempt} attempt(s) "
                 "(the connection was lost each time)"
             )
-        self._answered = True
-        self._unanswered_in_a_row = 0
-        if response is not None and response.status == 429:
-            self._throttled_in_a_row += 1
-            if self._throttled_in_a_row >= BREAKER:
-                self._stop = (
+        with self._lock:
+            self._answered = True
+            self._unanswered_in_a_row = 0
+            throttled = response is not None and response.status == 429
+            self._throttled_in_a_row = self._throttled_in_a_row + 1 if throttled else 0
+            breaker = self._throttled_in_a_row >= BREAKER
+        if throttled:
+            if breaker:
+                self._stopping(
                     f"throttled: the target answered 429 to {BREAKER} requests in a row after "
                     "every retry (Retry-After honoured); nothing more was sent"
                 )
             raise _NotJudged("throttled: HTTP 429 after every retry (honoured, never judged)")
-        self._throttled_in_a_row = 0
         return exchange
 
     def _unanswered(self, reason: str) -> None:
-        self._unanswered_in_a_row += 1
-        if self._unanswered_in_a_row >= BREAKER:
-            self._stop = (
+        with self._lock:
+            self._unanswered_in_a_row += 1
+            breaker = self._unanswered_in_a_row >= BREAKER
+        if breaker:
+            self._stopping(
                 f"transport: {BREAKER} requests in a row got no answer; nothing more was sent "
                 f"(the last: {reason})"
             )
@@ -442,11 +701,12 @@ class Runner:
             headers["Authorization"] = f"Bearer {self._expired_token()}"
             mode = AuthMode.NONE
         elif step.auth is Auth.SCOPED:
-            if self._scoped_token is None:
+            scoped = self._current.scoped_token
+            if scoped is None:
                 raise HarnessError("a scoped step was planned without a narrow-scope token")
-            headers["Authorization"] = f"Bearer {self._scoped_token}"
+            headers["Authorization"] = f"Bearer {scoped}"
             mode = AuthMode.NONE
-        before = len(self._recorded.entries)
+        before = len(self._current.entries)
         with contextlib.suppress(ResponseLost):  # the observer records it with response None
             self._client.request(
                 step.method,
@@ -455,8 +715,13 @@ class Runner:
                 headers=headers,
                 auth=mode,
                 # A retried send reuses its messageKey, so it cannot deliver twice; a send
-                # without a key in the path (a batch) could, so it is not retried.
-                retry=step.message_key is not None or not step.billable,
+                # without a key in the path (a batch) could, so it is retried only when the
+                # target cannot have acted on it (not sent, or a 429).
+                retry=(
+                    Retry.ALWAYS
+                    if step.message_key is not None or not step.billable
+                    else Retry.UNPROCESSED
+                ),
             )
         return self._final_exchange(before)
 
@@ -465,7 +730,7 @@ class Runner:
         processed (lost, or a 5xx): the client's own model of a retried send."""
         attempts = [
             entry.exchange
-            for entry in self._recorded.entries[before:]
+            for entry in self._current.entries[before:]
             if not is_token_request(entry.exchange.request)
         ]
         if not attempts:
@@ -476,28 +741,55 @@ class Runner:
         )
         final = replace(attempts[-1], earlier=earlier)
         self._final(final)
+        self._current.settled = len(self._current.entries)
         return final
 
+    def _cut_short(self, context: _Context) -> None:
+        """A request whose retry was not sent (the budget, the deadline, a signal, the run
+        stopping): its last answer is still an answer of the target, judged by the checks of
+        every exchange (a 5xx stays a 5xx), though its case is not judged."""
+        attempts = [
+            entry.exchange
+            for entry in context.entries[context.settled :]
+            if not is_token_request(entry.exchange.request)
+        ]
+        answered = [attempt for attempt in attempts if attempt.response is not None]
+        if not answered:
+            return
+        earlier = tuple(
+            None if attempt.response is None else attempt.response.status
+            for attempt in attempts[: attempts.index(answered[-1])]
+        )
+        self._final(replace(answered[-1], earlier=earlier))
+        context.settled = len(context.entries)
+
     def _final(self, exchange: Exchange, step: Step | None = None) -> None:
-        """Keep the final answer of a request for the cross-cutting checks."""
-        owner, current = self._recorded.owner, step or self._recorded.step
+        """Keep the final answer of a request for the cross-cutting checks, in plan order."""
+        context = self._current
+        owner, current = context.owner, step or context.step
         if owner is not None and current is not None:
-            self._finals.append(Entry(owner, current, exchange))
+            context.sequence += 1
+            final = _Final(context.index, context.sequence, Entry(owner, current, exchange))
+            with self._lock:
+                self._finals.append(final)
 
     def _send_token_request(self, step: Step) -> Exchange:
         """A token request of the case's own: the client's own token (requested only when it
         has none: the run's token responses are judged, not an extra one), or a request with
         a wrong secret (BAD_SECRET), built by the client's auth."""
-        before = len(self._recorded.entries)
+        entries = self._current.entries
+        before = len(entries)
         if step.auth is Auth.CREDENTIALS:
-            self._client.authenticate()
-            for entry in self._recorded.entries[before:]:
+            self._client.authenticate()  # one token per run, whichever worker asked first
+            for entry in entries[before:]:
                 self._final(entry.exchange)
-            own = [
-                e
-                for e in self._finals
-                if e.step.operation_id == REQUEST_TOKEN and e.step.auth is Auth.CREDENTIALS
-            ]
+            with self._lock:
+                own = [
+                    final.entry
+                    for final in sorted(self._finals)
+                    if final.entry.step.operation_id == REQUEST_TOKEN
+                    and final.entry.step.auth is Auth.CREDENTIALS
+                ]
             if not own:
                 raise HarnessError("no token request was made or recorded")  # pragma: no cover
             return own[-1].exchange
@@ -508,26 +800,27 @@ class Runner:
                 self._client.token_exchange(
                     client_secret=f"sms-contract-wrong-secret-{self._options.seed}"
                 )
-        if len(self._recorded.entries) == before:
+        if len(entries) == before:
             raise HarnessError("a token request produced no exchange")  # pragma: no cover
-        exchange = self._recorded.entries[-1].exchange
+        exchange = entries[-1].exchange
         self._final(exchange)
         if step.auth is Auth.NARROW_SCOPE:
             body = exchange.response.json_or_none() if exchange.response else None
             token = body.get("access_token") if isinstance(body, dict) else None
-            self._scoped_token = token if isinstance(token, str) and token else None
+            self._current.scoped_token = token if isinstance(token, str) and token else None
         return exchange
 
     def _expired_token(self) -> str:
         """A token the target issued, then its clock moved past the token's lifetime."""
         if self._target.advance_clock is None:
             raise HarnessError("an expired-token case was planned on a target without a clock")
-        before = len(self._recorded.entries)
+        entries = self._current.entries
+        before = len(entries)
         with contextlib.suppress(ResponseLost):
             self._client.token_exchange()
-        if len(self._recorded.entries) == before:
+        if len(entries) == before:
             raise HarnessError("a token request produced no exchange")  # pragma: no cover
-        response = self._recorded.entries[-1].exchange.response
+        response = entries[-1].exchange.response
         body = response.json_or_none() if response else None
         if not isinstance(body, dict) or not isinstance(body.get("access_token"), str):
             raise ApiError("the target issued no token, so none can expire")
@@ -632,7 +925,7 @@ class Runner:
         findings: list[Finding] = []
         judged = 0
         example: Exchange | None = None  # a pass's example: the first exchange it judged
-        for entry in self._finals:
+        for entry in (final.entry for final in sorted(self._finals)):
             if entry.step.operation_id not in check.operations:
                 continue
             response = entry.exchange.response
@@ -669,6 +962,29 @@ class Runner:
             not_judged=not_judged,
             example=self._example(verdict, example),
         )
+
+
+@dataclass(frozen=True)
+class _Scheduled:
+    """A case in its place in the schedule."""
+
+    index: int
+    item: PlannedCheck
+    case: Case
+
+
+def _batches(order: Sequence[_Scheduled], workers: int) -> list[list[_Scheduled]]:
+    """What runs together: in strict order each case alone; with workers, each phase (a
+    barrier: every case of a phase is answered before the next phase begins)."""
+    if workers == 1:
+        return [[entry] for entry in order]
+    batches: list[list[_Scheduled]] = []
+    for entry in order:
+        if batches and batches[-1][0].case.phase == entry.case.phase:
+            batches[-1].append(entry)
+        else:
+            batches.append([entry])
+    return batches
 
 
 def _holds(when: When, previous: Step, exchange: Exchange) -> bool:

@@ -9,11 +9,18 @@ any other 2xx, a 1xx or 3xx, any 5xx, and a lost response. A possible acceptance
 only when a retry of the very same request is then refused with a documented rejection other
 than 109110 (the identical request was refused, so the earlier try was too); 401, 403 and 429
 give nothing back, since they say nothing about the earlier try.
+
+Exact under concurrency: ``before_send`` reserves, under one lock, a request of the request
+budget and every recipient of a send in the send budget, and ``after_exchange`` turns the
+reservation into what the answer cost. A send that finds the budget held by sends in flight
+waits for their answers (a refusal gives its reservation back) and is refused only when no
+answer in flight could make room: what a run in strict order would have done.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -30,6 +37,7 @@ from sms_contract.spec.rules import (
 )
 
 DUPLICATE_MESSAGE_KEY = 109110
+WAIT_SLICE = 0.1  # seconds between two looks at the deadline while a send waits for room
 _NO_ANSWER = frozenset({401, 403, 429})  # refused before the content was looked at
 
 
@@ -132,10 +140,20 @@ class SafetyGuard:
         self.possibly_accepted = 0
         self.throttled = 0
         self._uncertain: dict[tuple[str, str, bytes], int] = {}
+        self._room = threading.Condition()  # guards every counter; notified as answers come
+        self._held: dict[int, int] = {}  # request (by id) in flight: recipients it reserved
+        self.reserved_sends = 0  # recipients of the sends in flight
 
     @property
     def sends_left(self) -> int | None:
+        """Sends the budget still allows, not counting those in flight."""
         return None if self.max_sends is None else self.max_sends - self.accepted_sends
+
+    @property
+    def in_flight(self) -> int:
+        """Requests let through and not answered yet."""
+        with self._room:
+            return len(self._held)
 
     def time_left(self) -> float | None:
         return None if self.deadline is None else self.deadline - self._clock()
@@ -151,31 +169,62 @@ class SafetyGuard:
             raise DeadlineReached("the run's deadline (--max-time) has passed")
 
     def before_send(self, request: HttpRequest) -> None:
+        """Let ``request`` through, holding its share of the budgets until ``after_exchange``
+        (or ``release``); refuse it otherwise (module doc)."""
         self.check_deadline()
-        if self.max_requests is not None and self.requests >= self.max_requests:
-            raise BudgetExhausted(f"the request budget ({self.max_requests}) is spent")
-        if not is_send(request):
-            return
-        if self._enforce:
-            for recipient in _recipients(_body(request)):
-                to = recipient.get("to")
-                if looks_deliverable(to) and str(to).strip() not in self._allow:
-                    raise UnsafeTargetError(
-                        "refused to send to a number that is not on the allow-list "
-                        "(give every recipient with --to)"
-                    )
-                if self._subscribers and may_name_a_subscriber(recipient):
-                    raise UnsafeTargetError(
-                        "refused a recipient without a number whose contactKey may name a "
-                        "subscriber: the platform could deliver to the number on file, which is "
-                        "not on the allow-list (give 'to', or a contactKey starting "
-                        f"{HARNESS_CONTACT_KEY_PREFIX!r})"
-                    )
-        left = self.sends_left
-        if left is not None and left < recipient_count(request):
-            raise BudgetExhausted(f"the budget of {self.max_sends} accepted sends is spent")
+        send = is_send(request)
+        if send and self._enforce:
+            self._check_recipients(request)
+        needed = recipient_count(request) if send else 0
+        with self._room:
+            while True:
+                requests = self.requests + len(self._held)
+                if self.max_requests is not None and requests >= self.max_requests:
+                    raise BudgetExhausted(f"the request budget ({self.max_requests}) is spent")
+                left = self.sends_left
+                if left is None or left - self.reserved_sends >= needed:
+                    break
+                if left < needed or not self.reserved_sends:
+                    raise BudgetExhausted(f"the budget of {self.max_sends} accepted sends is spent")
+                # Sends in flight hold the room this one needs: their answers decide.
+                self._room.wait(WAIT_SLICE)
+                self.check_deadline()
+            self._held[id(request)] = needed
+            self.reserved_sends += needed
 
-    def after_exchange(self, exchange: Exchange) -> None:
+    def release(self, request: HttpRequest) -> None:
+        """Give back what ``before_send`` reserved for a request that was not sent after all."""
+        with self._room:
+            self.reserved_sends -= self._held.pop(id(request), 0)
+            self._room.notify_all()
+
+    def _check_recipients(self, request: HttpRequest) -> None:
+        for recipient in _recipients(_body(request)):
+            to = recipient.get("to")
+            if looks_deliverable(to) and str(to).strip() not in self._allow:
+                raise UnsafeTargetError(
+                    "refused to send to a number that is not on the allow-list "
+                    "(give every recipient with --to)"
+                )
+            if self._subscribers and may_name_a_subscriber(recipient):
+                raise UnsafeTargetError(
+                    "refused a recipient without a number whose contactKey may name a "
+                    "subscriber: the platform could deliver to the number on file, which is "
+                    "not on the allow-list (give 'to', or a contactKey starting "
+                    f"{HARNESS_CONTACT_KEY_PREFIX!r})"
+                )
+
+    def after_exchange(self, exchange: Exchange) -> int:
+        """Count the answer (or its loss); returns the sends it counts as (possibly) accepted,
+        less what it gave back."""
+        with self._room:
+            self.reserved_sends -= self._held.pop(id(exchange.request), 0)
+            before = self.accepted_sends
+            self._count(exchange)
+            self._room.notify_all()
+            return self.accepted_sends - before
+
+    def _count(self, exchange: Exchange) -> None:
         self.requests += 1
         request, response = exchange.request, exchange.response
         if is_token_request(request):
@@ -200,6 +249,10 @@ class SafetyGuard:
         self.possibly_accepted += possibly
 
     def spending(self) -> Spending:
+        with self._room:
+            return self._spending()
+
+    def _spending(self) -> Spending:
         return Spending(
             requests=self.requests,
             token_requests=self.token_requests,

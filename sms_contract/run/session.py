@@ -16,6 +16,8 @@ and running recorded cases again) says what it wants as ``RunInputs`` and calls
 - the deadline: as given, else 600 seconds against a live target and none on the mock (whose
   waits are its simulator's clock, not real time); and how long a status read waits for the
   platform: as given, else 30 seconds;
+- the concurrency: as given, else ``LIVE_CONCURRENCY`` (4); only a live target runs cases
+  concurrently (``Target.concurrent``): the mock runs them in order;
 - with recordings (``recorded_cases``), the cases: of a check with recorded cases only those
   (a recording made within a send budget left generated cases out, and so does its replay:
   ``OpenRun.left_out`` names them); a check with none recorded is planned whole
@@ -38,6 +40,15 @@ from sms_contract.outcomes import RunOutcome
 from sms_contract.recordings.cassettes import RecordedRun
 from sms_contract.recordings.replay import replay_allow_list
 from sms_contract.run import interruption
+from sms_contract.run.defaults import (
+    DEFAULT_DEFINITION_KEY,
+    DEFAULT_EXAMPLES,
+    DEFAULT_STATUS_WAIT,
+    LIVE_CONCURRENCY,
+    LIVE_MAX_TIME,
+    MAX_CONCURRENCY,
+    TargetKind,
+)
 from sms_contract.run.planning import (
     PlannedCheck,
     RunOptions,
@@ -46,17 +57,7 @@ from sms_contract.run.planning import (
     select_checks,
 )
 from sms_contract.run.runner import Progress, Runner
-from sms_contract.run.targets import (
-    DEFAULT_DEFINITION_KEY,
-    DEFAULT_STATUS_WAIT,
-    LIVE_MAX_TIME,
-    Target,
-    TargetKind,
-    TargetSettings,
-    open_target,
-)
-
-DEFAULT_EXAMPLES = 5
+from sms_contract.run.targets import Target, TargetSettings, open_target
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class RunInputs:
     max_time: float | None = None
     status_wait: float | None = None
     allow_incomplete: bool = False
+    concurrency: int | None = None  # cases in flight at once on a live target
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,9 @@ def prepare_run(inputs: RunInputs) -> PreparedRun:
     if max_time is None and settings.kind is not TargetKind.MOCK:
         max_time = LIVE_MAX_TIME
     status_wait = DEFAULT_STATUS_WAIT if inputs.status_wait is None else inputs.status_wait
+    concurrency = LIVE_CONCURRENCY if inputs.concurrency is None else inputs.concurrency
+    if not 1 <= concurrency <= MAX_CONCURRENCY:
+        raise UsageError(f"the concurrency must be 1 to {MAX_CONCURRENCY}, not {concurrency}")
     options = RunOptions(
         seed=seed,
         examples=examples,
@@ -175,5 +180,6 @@ def prepare_run(inputs: RunInputs) -> PreparedRun:
         max_time=max_time,
         status_wait=status_wait,
         allow_incomplete=inputs.allow_incomplete,
+        concurrency=concurrency,
     )
     return PreparedRun(settings, options, inputs.recorded_cases)

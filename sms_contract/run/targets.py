@@ -15,7 +15,6 @@ import shlex
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
@@ -26,6 +25,13 @@ from sms_contract.errors import UsageError
 from sms_contract.exchange import Exchange, is_loopback_host
 from sms_contract.redaction import Scrubber
 from sms_contract.run import interruption
+from sms_contract.run.defaults import (
+    DEFAULT_DEFINITION_KEY,
+    DOCUMENTED_NUMBER,
+    LIVE_MAX_REQUESTS,
+    LIVE_MAX_SENDS,
+    TargetKind,
+)
 from sms_contract.spec.rules import looks_deliverable
 from sms_contract.transports.base import Transport
 from sms_contract.transports.http import HttpTransport, find_ca_bundle
@@ -34,22 +40,11 @@ if TYPE_CHECKING:
     from sms_contract.run.planning import RunOptions
     from sms_contract.simulator.config import SimulatorConfig
 
-DEFAULT_DEFINITION_KEY = "account-reset"  # the documented example's definition
-DOCUMENTED_NUMBER = "15555551234"  # the documented example's recipient (a fictional 555 number)
-LIVE_MAX_SENDS = 15
-LIVE_MAX_REQUESTS = 200
-LIVE_MAX_TIME = 600.0  # seconds
 DEFAULT_RETRIES = 3
-DEFAULT_STATUS_WAIT = 30.0  # seconds a status read waits for the platform
 MOCK_REST_URL = "https://mock.rest.sms-contract.invalid"
 MOCK_AUTH_URL = "https://mock.auth.sms-contract.invalid"
 ENV_DEFINITION_KEY = "SFMC_DEFINITION_KEY"
 REPLAY_MARGIN = 1  # a live replay's budget: what its case could spend, and one send more
-
-
-class TargetKind(StrEnum):
-    MOCK = "mock"
-    LIVE = "live"
 
 
 @dataclass(frozen=True)
@@ -150,6 +145,13 @@ class Target:
             return True
         urls = (self.config.rest_base_url, self.config.token_url)
         return all(url and is_loopback_host(urlsplit(url).hostname or "") for url in urls)
+
+    @property
+    def concurrent(self) -> bool:
+        """Whether cases may run on several workers: a live target over the network. The mock
+        answers in-process on its own clock (and replays in recorded order), so it runs in
+        order whatever ``--concurrency`` says."""
+        return self.kind == TargetKind.LIVE.value and self.replayer is None
 
     def replay_commands(
         self, case: Case, options: RunOptions, check_id: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Final
 
 from hypothesis import strategies as st
@@ -30,6 +31,7 @@ def _fit_key(key: str) -> str:
     return key
 
 
+@cache  # a strategy is a value: built (and validated when drawn from) once
 def message_keys(include_control: bool = False) -> SearchStrategy[str]:
     """messageKeys the docs allow: 1 to 100 characters, "no restricted characters".
 

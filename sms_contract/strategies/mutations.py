@@ -161,6 +161,24 @@ def _wrong_type(draw: st.DrawFn, ctx: MutationContext) -> InvalidSend:
     return draw(_replaced(ctx, "wrong-type", path, values, "", f" (documented: {expected})"))
 
 
+def _cuts(whole: str, body: dict[str, Any]) -> list[int]:
+    """Where ``whole`` (``body`` as JSON) may be cut: anywhere but inside the definitionKey or
+    the recipient's number. Those are the run's own (a replay or drift against another tenant
+    writes its own there, whole), and part of a number is no number a scrubber knows."""
+    recipient = body.get("recipient")
+    own = [body.get("definitionKey"), recipient.get("to") if isinstance(recipient, dict) else None]
+    inside: set[int] = set()
+    for value in own:
+        if not isinstance(value, str):
+            continue
+        quoted = json.dumps(value, ensure_ascii=False)
+        start = whole.find(quoted)
+        while start != -1:
+            inside.update(range(start + 1, start + len(quoted)))
+            start = whole.find(quoted, start + 1)
+    return [cut for cut in range(1, len(whole)) if cut not in inside]
+
+
 @st.composite
 def _malformed_json(draw: st.DrawFn, ctx: MutationContext) -> InvalidSend:
     key, body = draw(ctx.keys), draw(ctx.bodies)
@@ -175,7 +193,8 @@ def _malformed_json(draw: st.DrawFn, ctx: MutationContext) -> InvalidSend:
         )
     )
     if kind == "truncated":
-        cut = draw(st.integers(1, len(whole) - 1))
+        cuts = _cuts(whole, body)
+        cut = cuts[draw(st.integers(0, len(cuts) - 1))]
         text, description = whole[:cut], f"body truncated after {cut} of {len(whole)} characters"
     elif kind == "extra-brace":
         text, description = whole + "}", "an unbalanced '}' appended to the body"

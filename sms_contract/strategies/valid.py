@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ def checked_key(name: str, value: str) -> str:
     return value
 
 
+@cache  # a strategy is a value: built (and validated when drawn from) once per arguments
 def valid_bodies(
     definition_key: str, allow_list: tuple[str, ...]
 ) -> SearchStrategy[dict[str, Any]]:

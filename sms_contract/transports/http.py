@@ -37,6 +37,9 @@ _NOT_SENT = (
 )
 
 
+POOL_SIZE = 32  # connections kept alive per host: the most requests a run has in flight
+
+
 def _chain(exc: BaseException) -> list[BaseException]:
     """Every exception behind a ``requests`` error: causes, contexts, reasons and arguments."""
     seen: set[int] = set()
@@ -213,6 +216,10 @@ class HttpTransport:
     (default ``os.environ``; ``{}`` reads nothing), which is read for them once, here: a bundle
     that cannot be used raises ``UsageError`` before anything is sent. The proxy variables are
     read at each send (``proxies_for``), when the session is the transport's own.
+
+    Threads may send through one transport at once (the runner's workers do): the session's
+    connection pool (urllib3's, thread-safe) keeps up to ``POOL_SIZE`` connections per host
+    alive, as many as ``--concurrency`` allows.
     """
 
     def __init__(
@@ -223,13 +230,19 @@ class HttpTransport:
         ca_bundle: str | os.PathLike[str] | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
-        self._session = session or requests.Session()
+        own = session is None
+        if session is None:
+            session = requests.Session()
+            adapter = requests.adapters.HTTPAdapter(pool_maxsize=POOL_SIZE)
+            session.mount("https://", adapter)
+            session.mount("http://", adapter)
+        self._session = session
         # Not requests' trust_env on a session of our own: it would put ~/.netrc credentials
         # on requests (over the Authorization header the client set), and Session.send reads
         # no CA variable anyway. What the environment should give (the CA bundle, the proxy)
         # is read explicitly instead.
-        self._session.trust_env = False if session is None else self._session.trust_env
-        self._own_session = session is None
+        self._session.trust_env = False if own else self._session.trust_env
+        self._own_session = own
         self._environ: Mapping[str, str] = os.environ if environ is None else environ
         self._ca_bundle = find_ca_bundle(ca_bundle, self._environ) if verify else None
         self._verify: bool | str = self._ca_bundle.path if self._ca_bundle else verify

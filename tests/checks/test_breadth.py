@@ -1,11 +1,15 @@
 """SPEC-BREADTH judges the request the server reads: path parameters decoded, recipients
-pinned to the allow-list."""
+pinned to the allow-list; what a seed generates does not depend on where it runs."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from urllib.parse import unquote
 
+import pytest
+
+from sms_contract.checks import breadth
 from sms_contract.checks.breadth import SPEC_BREADTH
 from sms_contract.checks.model import PlanContext
 from sms_contract.spec.rules import looks_deliverable
@@ -42,3 +46,21 @@ def test_every_deliverable_recipient_is_on_the_allow_list() -> None:
         recipients += [r["to"] for r in found if isinstance(r, dict) and "to" in r]
     assert recipients != []
     assert {to for to in recipients if looks_deliverable(to)} <= {NUMBER}
+
+
+def test_a_schemathesis_toml_where_the_command_runs_does_not_change_the_cases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Schemathesis reads a schemathesis.toml from the working directory up; the breadth
+    check builds its schema with Schemathesis' defaults, so a seed plans the same cases in
+    any directory (here one whose toml would generate ASCII only, without NUL)."""
+    expected = [case.steps for case in SPEC_BREADTH.plan(CONTEXT)]
+    (tmp_path / "schemathesis.toml").write_text(
+        '[generation]\ncodec = "ascii"\nallow-x00 = false\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    breadth._strategies.cache_clear()  # built again, where the toml is
+    try:
+        assert [case.steps for case in SPEC_BREADTH.plan(CONTEXT)] == expected
+    finally:
+        breadth._strategies.cache_clear()

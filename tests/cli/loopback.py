@@ -70,12 +70,16 @@ class Served:
     app: Signalling
     base_url: str
 
-    def live(self, command: str, *extra: str) -> list[str]:
-        """``command`` (run, record, drift) on the live code path pointed at this server."""
+    def live(self, command: str, *extra: str, concurrency: int = 1) -> list[str]:
+        """``command`` (run, record, drift) on the live code path pointed at this server; a
+        run in strict order unless ``concurrency`` says otherwise (the tests count requests;
+        record and drift always send in order)."""
+        order = ("--concurrency", str(concurrency)) if command == "run" else ()
         return [
             command,
             *("--target", "live", "--base-url", self.base_url, "--auth-url", self.base_url),
             *("--to", NUMBER, "--definition-key", "account-reset"),
+            *order,
             *extra,
         ]
 

@@ -286,3 +286,47 @@ def test_interruption_is_only_installed_for_the_block() -> None:
             interruption.check()
     assert interruption.requested() is None
     assert signal.getsignal(signal.SIGINT) == previous
+
+
+@pytest.mark.loopback
+def test_a_signal_stops_every_worker_after_the_requests_already_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With four workers the signal comes while the server answers the third request: the
+    requests already sent are answered and counted, no worker starts another, the reports
+    say so, exit 130."""
+    reports = tmp_path / "reports"
+    with served(monkeypatch, at=3, signals=(signal.SIGINT,), hold=0.2) as server:
+        argv = server.live("run", "--seed", "3", *CHECKS, "--report-dir", str(reports))
+        code = main([*argv, "--concurrency", "4"])
+    capsys.readouterr()
+    assert code == 130
+    assert server.app.signalled_after is not None
+    # At most one request of each of the other three workers was already on its way.
+    assert len(server.app.requests) <= server.app.signalled_after + 3
+    report = _report(reports)
+    assert report["interrupted"] is True
+    assert report["spending"]["requests"] == len(server.app.requests)
+    assert report["stopped"] == "interrupted: SIGINT received; nothing more was sent"
+
+
+@pytest.mark.loopback
+def test_a_second_signal_abandons_what_every_worker_has_in_flight(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two SIGINTs while the third request is held: the run does not wait for the workers'
+    requests in flight, counts each as possibly accepted, writes its reports, exit 130."""
+    reports = tmp_path / "reports"
+    with served(monkeypatch, at=3, signals=(signal.SIGINT, signal.SIGINT), hold=1.0) as server:
+        argv = server.live("run", "--seed", "3", *CHECKS, "--report-dir", str(reports))
+        code = main([*argv, "--concurrency", "4"])
+    capsys.readouterr()
+    assert code == 130
+    report = _report(reports)
+    assert report["interrupted"] is True
+    assert report["stopped"] == (
+        "interrupted: SIGINT received twice; the requests in flight were abandoned and nothing "
+        "more was sent"
+    )
+    assert report["spending"]["possibly_accepted"] >= 1
+    assert any("abandoned in flight" in reason for reason in _not_judged_reasons(report))

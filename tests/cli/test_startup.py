@@ -1,5 +1,6 @@
 """Start-up: the commands that only read the catalogue or print help load neither Hypothesis
-nor Schemathesis (a run imports them when it plans generated cases)."""
+nor Schemathesis (a run imports them when it plans generated cases), and help loads none of
+the machinery behind the commands: it prints what the parser says and nothing more."""
 
 import subprocess
 import sys
@@ -37,3 +38,64 @@ def test_a_dry_run_plans_with_the_generators() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "hypothesis" in done.stdout.splitlines()[-1]
+
+
+HEAVY = (
+    "requests",
+    "jsonschema",
+    "yaml",
+    "responses",
+    "rich",
+    "hypothesis",
+    "schemathesis",
+    "sms_contract.checks",
+    "sms_contract.client",
+    "sms_contract.transports",
+    "sms_contract.spec.loading",
+    "sms_contract.simulator.app",
+    "sms_contract.simulator.inprocess",
+    "sms_contract.simulator.server",
+    "sms_contract.recordings",
+    "sms_contract.reporting",
+    "sms_contract.run.targets",
+    "sms_contract.proxy.watch",
+)
+
+HELP_PROBE = f"""
+import sys
+from sms_contract.cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("loaded:", sorted(m for m in {HEAVY!r} if m in sys.modules))
+"""
+
+COMMANDS = ("run", "checks", "record", "fidelity", "drift", "serve", "diff-spec", "proxy")
+
+
+@pytest.mark.parametrize(
+    "argv", [["--help"], *([command, "--help"] for command in COMMANDS)], ids=" ".join
+)
+def test_help_imports_no_client_transport_simulator_spec_or_catalogue(argv: list[str]) -> None:
+    """`sms-contract --help` and every `sms-contract COMMAND --help` build the whole parser
+    (every command registers its flags) yet import no HTTP client, schema validator, YAML
+    parser, simulator, catalogue or reporter: those load when a command runs."""
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, *argv], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage: sms-contract" in done.stdout
+    assert done.stdout.splitlines()[-1] == "loaded: []"
+
+
+def test_the_help_probe_sees_a_command_load_its_machinery() -> None:
+    """The probe is not blind: `checks` (which reads the catalogue) loads the catalogue and
+    the spec it rests on."""
+    done = subprocess.run(
+        [sys.executable, "-c", HELP_PROBE, "checks"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.splitlines()[-1]
+    assert "'sms_contract.checks'" in loaded
+    assert "'sms_contract.spec.loading'" in loaded

@@ -17,9 +17,10 @@ import pytest
 
 from sms_contract.cli.main import main
 from sms_contract.outcomes import CheckOutcome, RunOutcome, Verdict
+from sms_contract.run.defaults import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS
 from sms_contract.run.planning import PlannedCheck, RunOptions, plan
 from sms_contract.run.runner import Entry, Runner
-from sms_contract.run.targets import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS, TargetSettings, open_target
+from sms_contract.run.targets import TargetSettings, open_target
 from sms_contract.simulator import app as simulator_app
 from sms_contract.simulator.app import Simulator
 from sms_contract.simulator.config import Deviation, SimulatorConfig

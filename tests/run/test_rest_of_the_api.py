@@ -15,8 +15,8 @@ from sms_contract.checks.model import Capability, Phase
 from sms_contract.client.config import ClientConfig
 from sms_contract.client.sms_client import SmsClient
 from sms_contract.outcomes import Verdict
+from sms_contract.run.defaults import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS
 from sms_contract.run.planning import MARGIN, RunOptions, allocate, plan
-from sms_contract.run.targets import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS
 from sms_contract.simulator.config import ASYNC_RULES, SimulatorConfig
 from sms_contract.spec.rules import may_name_a_subscriber
 from sms_contract.spec.sms_text import is_gsm7, message_units, segment_count

@@ -12,9 +12,10 @@ from sms_contract.checks import CATALOGUE
 from sms_contract.checks.model import CAPABILITY_REASONS, Capability
 from sms_contract.errors import HarnessError, UsageError
 from sms_contract.outcomes import MAX_FINDINGS_PER_CHECK, Result, RunOutcome, Verdict
+from sms_contract.run.defaults import TargetKind
 from sms_contract.run.planning import PlannedCheck, RunOptions, plan, select_checks
 from sms_contract.run.runner import Runner
-from sms_contract.run.targets import TargetKind, TargetSettings, open_target
+from sms_contract.run.targets import TargetSettings, open_target
 from sms_contract.simulator.config import Deviation, Faults, SimulatorConfig
 from sms_contract.strategies.keys import message_key_classes
 

@@ -272,3 +272,20 @@ def test_a_payload_without_to_names_no_real_subscriber() -> None:
     cases = [*named, *draw(strategy, 20, seed=3)]
     assert {case.json_body["recipient"]["contactKey"] for case in cases} == {NO_SUBSCRIBER}
     assert {"to" in case.json_body["recipient"] for case in cases} == {True, False}
+
+
+def test_a_truncated_body_never_ends_inside_the_definition_key_or_the_number():
+    """A body cut short holds the definitionKey and the recipient's number whole or not at
+    all: a replay or drift against another tenant writes its own there, whole, and part of a
+    phone number is no number a scrubber recognises."""
+    strategy = invalid_send_payloads(DEFINITION_KEY, ALLOW_LIST, rules=["malformed-json"])
+    truncated = [
+        case.body.decode("utf-8")
+        for case in draw(strategy, 400, seed=2)
+        if case.description.startswith("body truncated")
+    ]
+    assert len(truncated) >= 30
+    for value in (DEFINITION_KEY, *ALLOW_LIST):
+        quoted = json.dumps(value, ensure_ascii=False)
+        parts = [quoted[:n] for n in range(2, len(quoted))]
+        assert [text for text in truncated if text.endswith(tuple(parts))] == [], value
