@@ -67,7 +67,10 @@ WARM_CHILD = """
 import contextlib, io, json, sys, tempfile, time
 from pathlib import Path
 import sms_contract
-from sms_contract.cli.main import main
+try:
+    from sms_contract.cli.main import main
+except ImportError:  # a checkout from before the package was laid out by concern (da132c1)
+    from sms_contract.cli import main
 runs = []
 for _ in range(int(sys.argv[1])):
     with tempfile.TemporaryDirectory() as directory:
@@ -423,7 +426,7 @@ def main() -> None:
         parser.error("--repeat must be at least 1")
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
-    if args.before is not None and not (args.before / "sms_contract" / "cli" / "main.py").is_file():
+    if args.before is not None and not (args.before / "sms_contract" / "__main__.py").is_file():
         parser.error(f"--before {args.before}: not a checkout of sms-contract")
     st = Path(sys.executable).with_name("st")
     if not st.is_file():

@@ -1,5 +1,5 @@
 """``python -m sms_contract`` is the ``sms-contract`` command."""
 
-from sms_contract.cli.main import main
+from sms_contract.cli.main import console
 
-raise SystemExit(main())
+raise SystemExit(console())

@@ -16,7 +16,7 @@ and running recorded cases again) says what it wants as ``RunInputs`` and calls
 - the deadline: as given, else 600 seconds against a live target and none on the mock (whose
   waits are its simulator's clock, not real time); and how long a status read waits for the
   platform: as given, else 30 seconds;
-- the concurrency: as given, else ``LIVE_CONCURRENCY`` (4); only a live target runs cases
+- the concurrency: as given, else ``LIVE_CONCURRENCY`` (16); only a live target runs cases
   concurrently (``Target.concurrent``): the mock runs them in order;
 - with recordings (``recorded_cases``), the cases: of a check with recorded cases only those
   (a recording made within a send budget left generated cases out, and so does its replay:

@@ -4,6 +4,8 @@ the machinery behind the commands: it prints what the parser says and nothing mo
 
 import subprocess
 import sys
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +101,43 @@ def test_the_help_probe_sees_a_command_load_its_machinery() -> None:
     loaded = done.stdout.splitlines()[-1]
     assert "'sms_contract.checks'" in loaded
     assert "'sms_contract.spec.loading'" in loaded
+
+
+EXIT_PROBE = """
+import atexit, gc, sys
+from sms_contract.cli.main import console
+atexit.register(lambda: print("atexit ran, frozen:", gc.get_freeze_count() > 0))
+print("before:", gc.get_freeze_count())
+raise SystemExit(console())
+"""
+
+
+def test_the_process_entry_freezes_the_heap_and_still_exits_as_usual() -> None:
+    """The console entry returns main's exit code, freezes what the command left (so the
+    interpreter's final collection skips it), and the process still runs its atexit handlers
+    and flushes its output."""
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_PROBE, "checks"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "before: 0"
+    assert "SEND-ACCEPTED" in done.stdout  # the command's own output, flushed
+    assert lines[-1] == "atexit ran, frozen: True"
+    failing = subprocess.run(
+        [sys.executable, "-c", EXIT_PROBE, "run", "--check", "NO-SUCH-CHECK"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert failing.returncode == 2, failing.stderr  # main's code, unchanged
+
+
+def test_the_installed_command_and_python_m_use_the_process_entry() -> None:
+    root = Path(__file__).resolve().parents[2]
+    scripts = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["sms-contract"] == "sms_contract.cli.main:console"
+    assert "raise SystemExit(console())" in (root / "sms_contract" / "__main__.py").read_text()
