@@ -361,10 +361,11 @@ class Runner:
                 self._report(outcomes[item.check.id], len(outcomes), total)
         name = interruption.requested()
         if name is not None and not (self._stop or "").startswith(INTERRUPTED):
-            # The signal came after the last request (or after the run had stopped sending
-            # for another reason): nothing was cut short by it, and it is still said.
+            # The signal came once every request had been sent (while the last ones were
+            # answered, or later), or after the run had stopped sending for another reason:
+            # nothing was cut short by it, and it is still said.
             self._stop = (
-                f"interrupted: {name} received after the last request was answered"
+                f"interrupted: {name} received after the last request was sent"
                 if self._stop is None
                 else f"interrupted: {name} received after the run had stopped ({self._stop})"
             )
