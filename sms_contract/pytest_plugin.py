@@ -59,6 +59,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="live: allow the check that requests a second, narrower token (403 on a send)",
     )
     group.addoption(
+        "--sms-ca-bundle",
+        type=Path,
+        metavar="FILE",
+        help="live: PEM file of the CA(s) that server certificates are verified with; wins over "
+        "REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE and SSL_CERT_FILE (as 'sms-contract run "
+        "--ca-bundle')",
+    )
+    group.addoption(
         "--sms-max-time", type=float, help="seconds before nothing more is sent (live default 600)"
     )
     group.addoption(
@@ -196,6 +204,7 @@ def _prepare(config: pytest.Config) -> PreparedRun:
         max_requests=config.getoption("--sms-max-requests"),
         allow_tenant_changes=config.getoption("--sms-allow-tenant-changes"),
         allow_extra_token=config.getoption("--sms-allow-extra-token"),
+        ca_bundle=config.getoption("--sms-ca-bundle"),
     )
     return prepare_run(
         RunInputs(

@@ -19,10 +19,11 @@ DEFAULT_EXAMPLES = 5  # generated examples per property-based check
 LIVE_CONCURRENCY = 16
 """Cases of one phase a live run keeps in flight by default. A tenant answers in hundreds of
 milliseconds, so in strict order the catalogue's ~100 requests take their number times the
-latency; with 16 in flight the run is about twice its critical path (the longest chain of
-requests that must follow each other, phase by phase). The vendor publishes no concurrency
-or per-minute limit for this API; 16 in flight at 200 ms is ~80 requests a second for the
-two seconds the run sends, and a 429 holds every worker for its Retry-After."""
+latency (19 s at 200 ms); with 16 in flight they take about 2 s, the least the send budget
+allows: a probe that may be accepted holds a send of the budget while it is in flight, so no
+more than 15 probes are (``benchmarks/README.md``, bench_live). The vendor publishes no
+concurrency or per-minute limit for this API; 16 in flight at 200 ms is ~80 requests a
+second for the two seconds the run sends, and a 429 holds every worker for its Retry-After."""
 MAX_CONCURRENCY = 32  # the HTTP transport keeps as many connections per host alive
 
 NOT_RECORDED = {

@@ -317,3 +317,28 @@ def test_run_help_documents_the_ca_bundle_and_the_environment(
         "NO_PROXY",
     ):
         assert name in text
+
+
+def test_the_pytest_plugin_verifies_with_its_ca_bundle_and_fails_without_it(
+    tls_simulator: TlsSimulator,
+    certificate: Certificate,
+    credentials: pytest.MonkeyPatch,
+    pytester: pytest.Pytester,
+) -> None:
+    """``--sms-ca-bundle`` is the plugin's ``--ca-bundle``: with the certificate the check's
+    item passes; without it the item fails with the one-line cause and fix."""
+    args = (
+        "--sms-target=live",
+        f"--sms-base-url={tls_simulator.base_url}",
+        f"--sms-auth-url={tls_simulator.base_url}",
+        f"--sms-to={NUMBER}",
+        "--sms-definition-key=account-reset",
+        "--sms-check=SEND-EXAMPLE",
+        "--sms-seed=3",
+        "-q",
+    )
+    trusted = pytester.runpytest_inprocess(*args, f"--sms-ca-bundle={certificate.cert}")
+    trusted.assert_outcomes(passed=1)
+    untrusted = pytester.runpytest_inprocess(*args)
+    untrusted.assert_outcomes(failed=1)
+    assert re.search(UNTRUSTED, untrusted.stdout.str())
