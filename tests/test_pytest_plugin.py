@@ -10,6 +10,20 @@ from sms_contract.simulator.config import Deviation, SimulatorConfig
 from sms_contract.simulator.server import serve_in_thread
 
 
+def _live(simulator, monkeypatch, server):
+    """The plugin's live options for ``server`` (serving ``simulator``), its credentials set."""
+    credentials = simulator.config.credentials
+    monkeypatch.setenv("SFMC_CLIENT_ID", credentials.client_id)
+    monkeypatch.setenv("SFMC_CLIENT_SECRET", credentials.client_secret)
+    return (
+        "--sms-target=live",
+        f"--sms-base-url={server.base_url}",
+        f"--sms-auth-url={server.base_url}",
+        "--sms-to=15555551234",
+        "--sms-definition-key=account-reset",
+    )
+
+
 def test_without_sms_target_the_plugin_adds_nothing(pytester):
     """A suite that does not ask for checks collects none."""
     pytester.makepyfile("def test_nothing():\n    assert True\n")
@@ -49,15 +63,9 @@ def test_checks_pass_against_the_mock(pytester):
 def test_a_violated_claim_fails_its_item_with_the_evidence(pytester, monkeypatch):
     """Against a simulator that ignores auth, AUTH-NO-TOKEN fails with claim, curl and replay."""
     simulator = Simulator(SimulatorConfig(deviations=frozenset({Deviation.IGNORE_AUTH})))
-    monkeypatch.setenv("SFMC_CLIENT_ID", "sms-contract-client")
-    monkeypatch.setenv("SFMC_CLIENT_SECRET", "sms-contract-secret")
     with serve_in_thread(simulator) as server:
         result = pytester.runpytest_inprocess(
-            "--sms-target=live",
-            f"--sms-base-url={server.base_url}",
-            f"--sms-auth-url={server.base_url}",
-            "--sms-to=15555551234",
-            "--sms-definition-key=account-reset",
+            *_live(simulator, monkeypatch, server),
             "--sms-check=AUTH-NO-TOKEN",
             "--sms-check=TOKEN-CONTRACT",
             "--sms-seed=3",
@@ -101,16 +109,9 @@ def test_a_live_run_with_workers_passes_as_in_strict_order(pytester, monkeypatch
     outcomes = []
     for concurrency in ("1", "8"):
         simulator = Simulator(SimulatorConfig())
-        credentials = simulator.config.credentials
-        monkeypatch.setenv("SFMC_CLIENT_ID", credentials.client_id)
-        monkeypatch.setenv("SFMC_CLIENT_SECRET", credentials.client_secret)
         with serve_in_thread(simulator) as server:
             result = pytester.runpytest_inprocess(
-                "--sms-target=live",
-                f"--sms-base-url={server.base_url}",
-                f"--sms-auth-url={server.base_url}",
-                "--sms-to=15555551234",
-                "--sms-definition-key=account-reset",
+                *_live(simulator, monkeypatch, server),
                 "--sms-check=SEND-ECHO-KEY",
                 "--sms-check=SEND-REJECT-MALFORMED-JSON",
                 f"--sms-concurrency={concurrency}",
@@ -141,16 +142,9 @@ def test_the_extra_token_check_runs_live_only_when_the_plugin_allows_it(pytester
     """Live on a loopback simulator: AUTH-INSUFFICIENT-SCOPE is skipped, saying why, without
     --sms-allow-extra-token, and judged (passes) with it."""
     simulator = Simulator(SimulatorConfig())
-    credentials = simulator.config.credentials
-    monkeypatch.setenv("SFMC_CLIENT_ID", credentials.client_id)
-    monkeypatch.setenv("SFMC_CLIENT_SECRET", credentials.client_secret)
     with serve_in_thread(simulator) as server:
         args = (
-            "--sms-target=live",
-            f"--sms-base-url={server.base_url}",
-            f"--sms-auth-url={server.base_url}",
-            "--sms-to=15555551234",
-            "--sms-definition-key=account-reset",
+            *_live(simulator, monkeypatch, server),
             "--sms-check=AUTH-INSUFFICIENT-SCOPE",
             "-q",
             "-rs",

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 
+from sms_contract.checks.model import Capability
 from sms_contract.cli.main import main
 from sms_contract.outcomes import CheckOutcome, RunOutcome, Verdict
-from sms_contract.run.defaults import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS
+from sms_contract.run.defaults import LIVE_MAX_REQUESTS, LIVE_MAX_SENDS, TargetKind
 from sms_contract.run.planning import PlannedCheck, RunOptions, plan
 from sms_contract.run.runner import Entry, Runner
 from sms_contract.run.targets import TargetSettings, open_target
@@ -185,3 +186,20 @@ def mock(monkeypatch: pytest.MonkeyPatch) -> MockRunner:
 
 def deviating(*deviations: Deviation, **changes: Any) -> SimulatorConfig:
     return SimulatorConfig(deviations=frozenset(deviations), **changes)
+
+
+def live_capabilities(
+    base_url: str, environ: dict[str, str], *, allow_extra_token: bool = False
+) -> frozenset[Capability]:
+    """What a live target at ``base_url`` offers the plan (opening it sends nothing)."""
+    settings = TargetSettings(
+        kind=TargetKind.LIVE,
+        base_url=base_url,
+        auth_url=base_url,
+        allow_list=(NUMBER,),
+        definition_key="account-reset",
+        environ=environ,
+        allow_extra_token=allow_extra_token,
+    ).resolved()
+    with open_target(settings) as target:
+        return target.capabilities

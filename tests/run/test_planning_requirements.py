@@ -20,23 +20,10 @@ from sms_contract.checks.model import (
 )
 from sms_contract.errors import HarnessError, UsageError
 from sms_contract.run.planning import RunOptions, allocate, plan, schedule
-from sms_contract.run.targets import TargetKind, TargetSettings, open_target
+from tests.run.conftest import live_capabilities
 
 NUMBER = "15555551234"
 EVERYTHING = frozenset(Capability)
-
-
-def live_capabilities(base_url: str, environ: dict[str, str]) -> frozenset[Capability]:
-    settings = TargetSettings(
-        kind=TargetKind.LIVE,
-        base_url=base_url,
-        auth_url=base_url,
-        allow_list=(NUMBER,),
-        definition_key="account-reset",
-        environ=environ,
-    ).resolved()
-    with open_target(settings) as target:  # opening a live target sends nothing
-        return target.capabilities
 
 
 # A live tenant with client credentials: no clock, no tenant changes, no extra token, and

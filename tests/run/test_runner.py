@@ -12,12 +12,12 @@ from sms_contract.checks import CATALOGUE
 from sms_contract.checks.model import CAPABILITY_REASONS, Capability
 from sms_contract.errors import HarnessError, UsageError
 from sms_contract.outcomes import MAX_FINDINGS_PER_CHECK, Result, RunOutcome, Verdict
-from sms_contract.run.defaults import TargetKind
 from sms_contract.run.planning import PlannedCheck, RunOptions, plan, select_checks
 from sms_contract.run.runner import Runner
 from sms_contract.run.targets import TargetSettings, open_target
 from sms_contract.simulator.config import Deviation, Faults, SimulatorConfig
 from sms_contract.strategies.keys import message_key_classes
+from tests.run.conftest import live_capabilities
 
 SEED = 7
 NUMBER = "15555551234"
@@ -44,22 +44,6 @@ def run_mock(run_options: RunOptions, **settings: Any) -> RunOutcome:
     """Run against the in-process mock (``settings`` go to ``TargetSettings``)."""
     with open_target(TargetSettings(**settings).resolved()) as target:
         return Runner(target, run_options).run(plan(run_options, target.capabilities))
-
-
-def live_capabilities(
-    base_url: str, environ: dict[str, str], *, allow_extra_token: bool = False
-) -> frozenset[Capability]:
-    settings = TargetSettings(
-        kind=TargetKind.LIVE,
-        base_url=base_url,
-        auth_url=base_url,
-        allow_list=(NUMBER,),
-        definition_key="account-reset",
-        environ=environ,
-        allow_extra_token=allow_extra_token,
-    ).resolved()
-    with open_target(settings) as target:  # opening a live target sends nothing
-        return target.capabilities
 
 
 # --- plan: the dry run --------------------------------------------------------------------
