@@ -104,6 +104,7 @@ class _Context:
     in_flight: HttpRequest | None = None  # sent, and not answered yet
     sequence: int = 0  # final answers kept so far (``Runner._final``)
     settled: int = 0  # the step's entries up to here have given their final answer
+    retries: list[HttpRequest] = field(default_factory=list)  # expected by the guard
 
 
 @dataclass(frozen=True, order=True)
@@ -293,6 +294,8 @@ class Runner:
         if self._abandoned_at is not None:
             return  # counted as sent and possibly accepted when it was abandoned
         spent = self.guard.after_exchange(exchange)
+        if self.guard.expect_retry(exchange.request):  # possibly accepted: a retry may follow
+            context.retries.append(exchange.request)
         entry = self._record(context, exchange)
         with self._lock:
             if context.check_id:
@@ -602,6 +605,9 @@ class Runner:
             raise _NotJudged(self.scrubber.text(str(exc))) from None
         finally:
             context.owner = context.step = None
+            for request in context.retries:  # the step is over: no retry of it follows
+                self.guard.no_retry(request)
+            context.retries.clear()
         response = exchange.response
         if response is None:
             self._unanswered(

@@ -14,7 +14,10 @@ Exact under concurrency: ``before_send`` reserves, under one lock, a request of 
 budget and every recipient of a send in the send budget, and ``after_exchange`` turns the
 reservation into what the answer cost. A send that finds the budget held by sends in flight
 waits for their answers (a refusal gives its reservation back) and is refused only when no
-answer in flight could make room: what a run in strict order would have done.
+answer in flight could make room: what a run in strict order would have done. A retry that may
+give a possible acceptance back goes before the sends that are not retries, as it would in
+strict order (where it follows its lost answer at once): the runner says which retries to
+expect (``expect_retry``), and until they come the other sends leave them room.
 """
 
 from __future__ import annotations
@@ -67,6 +70,11 @@ def _body(request: HttpRequest) -> Any:
         return json.loads(request.body or b"")
     except (ValueError, RecursionError):
         return None
+
+
+def _identity(request: HttpRequest) -> tuple[str, str, bytes]:
+    """What makes a retry "the very same request" (module doc)."""
+    return (request.method, request.url, request.body or b"")
 
 
 def recipient_count(request: HttpRequest) -> int:
@@ -143,6 +151,8 @@ class SafetyGuard:
         self._room = threading.Condition()  # guards every counter; notified as answers come
         self._held: dict[int, int] = {}  # request (by id) in flight: recipients it reserved
         self.reserved_sends = 0  # recipients of the sends in flight
+        self._retries: dict[tuple[str, str, bytes], int] = {}  # expected: their recipients
+        self._expected = 0  # recipients of the retries expected (``expect_retry``)
 
     @property
     def sends_left(self) -> int | None:
@@ -177,20 +187,67 @@ class SafetyGuard:
             self._check_recipients(request)
         needed = recipient_count(request) if send else 0
         with self._room:
-            while True:
-                requests = self.requests + len(self._held)
-                if self.max_requests is not None and requests >= self.max_requests:
-                    raise BudgetExhausted(f"the request budget ({self.max_requests}) is spent")
-                left = self.sends_left
-                if left is None or left - self.reserved_sends >= needed:
-                    break
-                if left < needed or not self.reserved_sends:
-                    raise BudgetExhausted(f"the budget of {self.max_sends} accepted sends is spent")
-                # Sends in flight hold the room this one needs: their answers decide.
-                self._room.wait(WAIT_SLICE)
-                self.check_deadline()
+            identity = _identity(request)
+            retry = send and identity in self._uncertain
+            try:
+                self._wait_for_room(needed, retry)
+            finally:
+                self._withdraw(identity)  # an expected retry has come (or was refused)
             self._held[id(request)] = needed
             self.reserved_sends += needed
+
+    def _wait_for_room(self, needed: int, retry: bool) -> None:
+        """Return once the budgets have room for a request of ``needed`` sends (the lock is
+        held); ``BudgetExhausted`` once nothing could make room.
+
+        A retry of a send that may have been accepted (``retry``) waits only for the sends in
+        flight. Any other send also leaves room for the retries expected (``expect_retry``),
+        which may give their possible acceptances back, and waits for them too."""
+        while True:
+            requests = self.requests + len(self._held)
+            if self.max_requests is not None and requests >= self.max_requests:
+                raise BudgetExhausted(f"the request budget ({self.max_requests}) is spent")
+            left = self.sends_left
+            if left is None or not needed:  # not a send (a token, a status read): no room
+                return
+            expected = 0 if retry else self._expected
+            if left - self.reserved_sends - expected >= needed:
+                return
+            if left + expected < needed or not (self.reserved_sends or expected):
+                raise BudgetExhausted(f"the budget of {self.max_sends} accepted sends is spent")
+            # Sends in flight hold the room this one needs, or expected retries come first:
+            # their answers decide.
+            self._room.wait(WAIT_SLICE)
+            self.check_deadline()
+
+    def expect_retry(self, request: HttpRequest) -> bool:
+        """``request`` was answered in a way that counts as possibly accepted and may be
+        retried: until its retry is let through (or ``no_retry``), the sends that are not
+        retries leave it room, as a run in strict order would, where the retry follows at
+        once. Without this, against a server that loses answers, new sends would take the room
+        while the retries wait out their backoff, and the losses would spend the budget that
+        the retries' rejections give back. True when a retry is now expected."""
+        if not is_send(request):
+            return False
+        identity = _identity(request)
+        with self._room:
+            if identity not in self._uncertain or identity in self._retries:
+                return identity in self._retries
+            needed = recipient_count(request)
+            self._retries[identity] = needed
+            self._expected += needed
+            return True
+
+    def no_retry(self, request: HttpRequest) -> None:
+        """The retry ``expect_retry`` announced will not be sent."""
+        with self._room:
+            self._withdraw(_identity(request))
+
+    def _withdraw(self, identity: tuple[str, str, bytes]) -> None:
+        needed = self._retries.pop(identity, 0)
+        if needed:
+            self._expected -= needed
+            self._room.notify_all()
 
     def release(self, request: HttpRequest) -> None:
         """Give back what ``before_send`` reserved for a request that was not sent after all."""
@@ -234,7 +291,7 @@ class SafetyGuard:
             self.throttled += 1
         if not is_send(request):
             return
-        identity = (request.method, request.url, request.body or b"")
+        identity = _identity(request)
         if exchange.attempt == 1:
             self._uncertain.pop(identity, None)
         spent, definitive = charge(request, response)

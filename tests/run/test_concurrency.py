@@ -257,6 +257,103 @@ def test_a_server_that_accepts_every_send_gets_no_more_than_the_budget_from_all_
     assert run.counters.accepted_sends <= LIVE_MAX_SENDS
 
 
+def _lost(request: HttpRequest, attempt: int = 1) -> Exchange:
+    return Exchange(request, None, attempt=attempt)
+
+
+def test_a_retry_the_guard_expects_gets_the_room_before_new_sends() -> None:
+    """Budget 2: a send is lost (possibly accepted), so its retry is expected. A new send
+    then waits rather than take the one send left, the retry goes through, its rejection
+    gives the possible acceptance back, and only then is the new send let through."""
+    guard = SafetyGuard([ALLOWED], max_sends=2, max_requests=None, enforce_allow_list=True)
+    first, other = _send("lost"), _send("new")
+    guard.before_send(first)
+    guard.after_exchange(_lost(first))
+    assert guard.expect_retry(first)
+    assert guard.sends_left == 1
+    let_through = threading.Event()
+
+    def new_send() -> None:
+        guard.before_send(other)
+        let_through.set()
+
+    thread = threading.Thread(target=new_send)
+    thread.start()
+    try:
+        assert not let_through.wait(0.3)  # the expected retry's room is left to it
+        guard.before_send(first)  # the retry: through at once
+        assert not let_through.is_set()
+        guard.after_exchange(Exchange(first, _refused(first).response, attempt=2))
+        assert guard.sends_left == 2  # the rejection gave the possible acceptance back
+        assert let_through.wait(5)
+    finally:
+        thread.join(timeout=5)
+    assert guard.reserved_sends == 1  # the new send, in flight
+
+
+def test_a_retry_that_will_not_come_stops_holding_room() -> None:
+    """Budget 1, spent by a lost send whose retry is expected: a new send waits, since the
+    retry's rejection could give the send back; a token request does not wait at all. Once
+    the step ends without the retry (``no_retry``), nothing can make room and the new send is
+    refused. A send that was never possibly accepted expects no retry."""
+    guard = SafetyGuard([ALLOWED], max_sends=1, max_requests=None, enforce_allow_list=True)
+    lost, unsent, other = _send("lost"), _send("unsent"), _send("new")
+    assert not guard.expect_retry(unsent)
+    guard.before_send(lost)
+    guard.after_exchange(_lost(lost))
+    assert guard.expect_retry(lost)
+    assert guard.sends_left == 0
+    token = HttpRequest("POST", "https://x.auth/v2/token", {}, b"{}")
+    guard.before_send(token)  # not a send: through at once
+    guard.after_exchange(Exchange(token, HttpResponse(200, {}, b"{}")))
+    refused: list[BaseException] = []
+
+    def new_send() -> None:
+        try:
+            guard.before_send(other)
+        except BudgetExhausted as exc:
+            refused.append(exc)
+
+    thread = threading.Thread(target=new_send)
+    thread.start()
+    try:
+        thread.join(0.3)
+        assert thread.is_alive()  # waiting for the retry
+        guard.no_retry(lost)
+        thread.join(5)
+        assert not thread.is_alive()
+    finally:
+        guard.no_retry(lost)
+        thread.join(timeout=5)
+    assert len(refused) == 1
+    assert guard.reserved_sends == 0
+
+
+@pytest.mark.loopback
+@pytest.mark.parametrize("seed", ["1", "2", "3"])
+def test_a_server_losing_every_fifth_answer_leaves_the_budget_to_the_sends_that_count(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, seed: str
+) -> None:
+    """With the default workers against a server that loses every 5th answer, the lost
+    probes' retries come before new sends and give their possible acceptances back: the
+    budget is never spent by losses, the server accepts what a conformant run sends, and
+    nothing fails (a lost batch answer, which is not retried, may leave its check
+    incomplete, as in strict order)."""
+    config = SimulatorConfig(faults=Faults(drop_response_every=5))
+    run = live_run(monkeypatch, tmp_path / "r", config, "--seed", seed)
+    assert run.exit_code in (0, 4), run.stdout
+    reasons = [item["reason"] for check in run.report["checks"] for item in check["not_judged"]]
+    assert not [reason for reason in reasons if reason.startswith("budget:")], reasons
+    assert all(reason.startswith("transport: ") for reason in reasons), reasons
+    assert run.counters.accepted_sends == 10
+    assert {check["verdict"] for check in run.report["checks"]} <= {
+        "pass",
+        "observed",
+        "skipped",
+        "incomplete",
+    }
+
+
 @dataclass
 class Arrivals:
     """A WSGI wrapper that answers as the simulator does and notes when each answer left."""
