@@ -211,17 +211,15 @@ class Runner:
         interruption.check()
         if self._abandoned_at is not None:
             raise Interrupted(self._abandoned_at)
-        self._take_slot()
-        try:
-            self.guard.before_send(request)
-        except BaseException:
-            self._give_slot()
-            raise
+        # The budget first, then a worker's slot: the guard may wait for answers or for the
+        # retries it expects, and a request waiting there must not hold a slot that one of
+        # those retries needs (with 429s the slots can shrink to one).
+        self.guard.before_send(request)
         try:
             interruption.check()  # the guard may have waited for room in the budget
-        except Interrupted:
+            self._take_slot()
+        except BaseException:
             self.guard.release(request)
-            self._give_slot()
             raise
         self._current.in_flight = request
 
