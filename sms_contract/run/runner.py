@@ -211,31 +211,36 @@ class Runner:
         interruption.check()
         if self._abandoned_at is not None:
             raise Interrupted(self._abandoned_at)
-        # The budget first, then a worker's slot: the guard may wait for answers or for the
-        # retries it expects, and a request waiting there must not hold a slot that one of
-        # those retries needs (with 429s the slots can shrink to one).
-        self.guard.before_send(request)
+        self._take_slot(request)
+        try:
+            self.guard.before_send(request)
+        except BaseException:
+            self._give_slot()
+            raise
         try:
             interruption.check()  # the guard may have waited for room in the budget
-            self._take_slot()
-        except BaseException:
+        except Interrupted:
             self.guard.release(request)
+            self._give_slot()
             raise
         self._current.in_flight = request
 
-    def _take_slot(self) -> None:
+    def _take_slot(self, request: HttpRequest) -> None:
         """With workers: wait while a 429's Retry-After holds every worker (``_throttle``) and
         while as many requests are in flight as the target is allowed now (all the workers,
         halved by every 429 and grown back by one a round of answers); the request furthest
         in its retries goes first, so that a throttled request ends (and the run sees that it
         ends throttled) as soon as in strict order. Once the run stops sending, no worker
-        sends again, retries included. In strict order the client's own wait after a 429 is
-        the gate."""
+        sends again, retries included. A retry the guard expects (``SafetyGuard.expect_retry``)
+        waits for the gate only: the sends that wait in the guard for it hold slots, so it
+        must not wait for one (it is one request more in flight, at most one per send whose
+        answer was lost). In strict order the client's own wait after a 429 is the gate."""
         if self.workers == 1:
             return
         attempt = 1 + sum(
             1 for entry in self._current.entries if not is_token_request(entry.exchange.request)
         )
+        expected = self.guard.expects(request)
         with self._slots:
             self._waiting[attempt] += 1
         try:
@@ -245,7 +250,8 @@ class Runner:
                 with self._slots:
                     wait = self._gate - time.monotonic()
                     first = attempt >= max(n for n, count in self._waiting.items() if count)
-                    if wait <= 0 and first and self._sending < max(1, int(self._allowed)):
+                    room = first and self._sending < max(1, int(self._allowed))
+                    if wait <= 0 and (expected or room):
                         self._sending += 1
                         return
                     if wait <= 0:

@@ -238,6 +238,11 @@ class SafetyGuard:
             self._expected += needed
             return True
 
+    def expects(self, request: HttpRequest) -> bool:
+        """Is ``request`` a retry that ``expect_retry`` announced?"""
+        with self._room:
+            return _identity(request) in self._retries
+
     def no_retry(self, request: HttpRequest) -> None:
         """The retry ``expect_retry`` announced will not be sent."""
         with self._room:
