@@ -313,11 +313,34 @@ def _interaction_to_dict(interaction: Interaction) -> dict[str, Any]:
     }
 
 
+_YAML_LINE_BREAKS = ("\x85", "\u2028", "\u2029")  # NEL, LS, PS: line breaks to YAML
+
+
+class _CassetteDumper(yaml.SafeDumper):
+    """``safe_dump``'s dumper, except that a string holding a character YAML reads as a line
+    break (NEL, LS, PS) is written double-quoted, where it is escaped (``\\N``, ``\\L``,
+    ``\\P``): PyYAML writes NEL as it is inside a single-quoted string and reads it back as a
+    space, so a generated body holding one would not match its own recording."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if any(character in value for character in _YAML_LINE_BREAKS):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_CassetteDumper.add_representer(str, _represent_str)
+
+
 def save_cassette(cassette: Cassette, path: str | os.PathLike[str]) -> Path:
     """Write ``cassette`` as YAML (atomically: a reader never sees half a file)."""
     target = Path(path)
-    text = yaml.safe_dump(
-        cassette_to_dict(cassette), sort_keys=False, allow_unicode=True, width=100
+    text = yaml.dump(
+        cassette_to_dict(cassette),
+        Dumper=_CassetteDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
     )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

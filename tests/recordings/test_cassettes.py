@@ -116,6 +116,27 @@ def test_saved_cassette_loads_back_equal(tmp_path):
     assert loaded.interactions[2].response == RecordedResponse(404, {}, None, "Not Found é")
 
 
+@pytest.mark.parametrize("line_break", ["\x85", "\u2028", "\u2029"], ids=["NEL", "LS", "PS"])
+def test_a_yaml_line_break_inside_a_body_survives_save_and_load(tmp_path, line_break):
+    """A generated value holding a character YAML reads as a line break (PyYAML turned a NEL
+    in a single-quoted string into a space, so a replay's body did not match its own
+    recording): what was sent is what is replayed, in a key, a JSON body and a text body."""
+    body = {"definitionKey": f"a{line_break}b {line_break}", "recipient": {"contactKey": "c"}}
+    send = HttpRequest(
+        "POST",
+        f"{REST}/messaging/v1/sms/messages/k{line_break}",
+        {"Content-Type": "application/json"},
+        json.dumps(body, ensure_ascii=False).encode(),
+    )
+    text = HttpResponse(400, {"Content-Type": "text/plain"}, f"x{line_break}y".encode())
+    recorder = _recorder()
+    recorder.record("send", "1", Exchange(send, text))
+    loaded = load_cassette(recorder.save(tmp_path / "run.yaml"))
+    assert loaded == recorder.cassette
+    assert loaded.interactions[0].request.json == body
+    assert loaded.interactions[0].response.body == f"x{line_break}y"
+
+
 def test_written_file_contains_no_canary_secret(tmp_path):
     """Client secret, access token, bearer header, phone, attribute and message never hit disk."""
     recorder = _recorder()
