@@ -57,7 +57,7 @@ def test_the_nightly_live_budget_holds_the_whole_catalogue() -> None:
     budget = int(live[live.index("--max-sends") + 1])
     options = RunOptions(seed=1, allow_list=("15555551234",), max_sends=budget)
     capabilities = frozenset({Capability.CREDENTIALS})
-    allocation = allocate(plan(options, capabilities), options, capabilities)
+    allocation = allocate(plan(options, capabilities), options)
     assert allocation.conformant_sends < budget
     triggers = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))[
         True

@@ -132,7 +132,7 @@ def record(args: argparse.Namespace) -> int:
         print(f"target: {target.kind} {target.base_url} (provenance: {kind})", flush=True)
         with STDOUT.working(f"recording {len(opened.planned)} checks", announce=False):
             recording = record_run(opened, progress=_progress)
-        fitted = allocate(opened.planned, opened.options, target.capabilities)
+        fitted = allocate(opened.planned, opened.options)
     written = {
         save_cassette(cassette, directory / f"{check_id}.yaml"): len(cassette.interactions)
         for check_id, cassette in recording.cassettes.items()

@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
             if any(item.not_planned for item in opened.planned):
                 print("dry run: interrupted while the run was planned; nothing was sent")
                 return EXIT_INTERRUPTED
-            allocation = allocate(opened.planned, options, opened.target.capabilities)
+            allocation = allocate(opened.planned, options)
             # What a replay leaves out was not left out for the budget: it is named apart.
             dropped = tuple(c for c in allocation.dropped if c not in opened.left_out)
             allocation = replace(allocation, dropped=dropped)

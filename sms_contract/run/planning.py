@@ -293,14 +293,11 @@ def _fit(planned: list[PlannedCheck], max_sends: int | None) -> list[PlannedChec
     ]
 
 
-def allocate(
-    planned: Sequence[PlannedCheck], options: RunOptions, capabilities: frozenset[Capability]
-) -> Allocation:
-    """How ``planned`` (what ``plan`` gave for ``options`` and ``capabilities``, or a part of
-    it) spends its budget (module doc); pure, for ``--dry-run`` and reports. The budget is
-    ``options.max_sends``; what the plan left out to fit it is listed from the plan itself
-    (``PlannedCheck.dropped``, in sending order), so nothing is planned again and
-    ``capabilities`` is not needed."""
+def allocate(planned: Sequence[PlannedCheck], options: RunOptions) -> Allocation:
+    """How ``planned`` (what ``plan`` gave for ``options``, or a part of it) spends its budget
+    (module doc); pure, for ``--dry-run`` and reports. The budget is ``options.max_sends``;
+    what the plan left out to fit it is listed from the plan itself (``PlannedCheck.dropped``,
+    in sending order), so nothing is planned again."""
     cases = _runnable(planned)
     readers: dict[str, list[str]] = {}
     owners: dict[str, tuple[str, str]] = {}

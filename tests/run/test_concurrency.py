@@ -61,36 +61,11 @@ def _race(worker: Callable[[int], None]) -> None:
 # --- the guard, raced -----------------------------------------------------------------------
 
 
-def test_threads_racing_for_the_send_budget_get_exactly_the_budget_accepted() -> None:
-    """16 threads send as fast as they can, every send accepted: exactly the budget is let
-    through, never one more, and every other send is refused before it is sent."""
-    guard = SafetyGuard([ALLOWED], max_sends=7, max_requests=None, enforce_allow_list=True)
-    let_through: list[int] = []
-    lock = threading.Lock()
-
-    def worker(n: int) -> None:
-        for attempt in range(ATTEMPTS):
-            request = _send(f"k{n}-{attempt}")
-            try:
-                guard.before_send(request)
-            except BudgetExhausted:
-                return
-            time.sleep(0.001)  # in flight
-            with lock:
-                let_through.append(n)
-            guard.after_exchange(_accepted(request))
-
-    _race(worker)
-    assert len(let_through) == 7
-    assert guard.accepted_sends == 7
-    assert guard.reserved_sends == 0
-    assert guard.in_flight == 0
-
-
-def test_refused_sends_give_their_room_back_to_the_threads_waiting_for_it() -> None:
-    """Every other send refused (400): the refusals make room, so the racing threads end with
-    the budget spent exactly, by accepted sends only."""
-    guard = SafetyGuard([ALLOWED], max_sends=5, max_requests=None, enforce_allow_list=True)
+def _race_sends(guard: SafetyGuard, accept: Callable[[int], bool]) -> tuple[list[str], list[int]]:
+    """``THREADS`` threads send through ``guard`` as fast as they can until it refuses them,
+    each send in flight a moment and then accepted when ``accept(attempt)``, else refused:
+    what the sends let through were answered ("accepted" or "refused"), and the accepted sends
+    the guard counted at each refusal."""
     outcomes: list[str] = []
     spent_when_refused: list[int] = []
     lock = threading.Lock()
@@ -103,13 +78,32 @@ def test_refused_sends_give_their_room_back_to_the_threads_waiting_for_it() -> N
             except BudgetExhausted:
                 spent_when_refused.append(guard.accepted_sends)
                 return
-            time.sleep(0.001)
-            accept = attempt % 2 == 1
+            time.sleep(0.001)  # in flight
+            accepted = accept(attempt)
             with lock:
-                outcomes.append("accepted" if accept else "refused")
-            guard.after_exchange(_accepted(request) if accept else _refused(request))
+                outcomes.append("accepted" if accepted else "refused")
+            guard.after_exchange(_accepted(request) if accepted else _refused(request))
 
     _race(worker)
+    return outcomes, spent_when_refused
+
+
+def test_threads_racing_for_the_send_budget_get_exactly_the_budget_accepted() -> None:
+    """16 threads send as fast as they can, every send accepted: exactly the budget is let
+    through, never one more, and every other send is refused before it is sent."""
+    guard = SafetyGuard([ALLOWED], max_sends=7, max_requests=None, enforce_allow_list=True)
+    outcomes, _ = _race_sends(guard, lambda attempt: True)
+    assert outcomes == ["accepted"] * 7
+    assert guard.accepted_sends == 7
+    assert guard.reserved_sends == 0
+    assert guard.in_flight == 0
+
+
+def test_refused_sends_give_their_room_back_to_the_threads_waiting_for_it() -> None:
+    """Every other send refused (400): the refusals make room, so the racing threads end with
+    the budget spent exactly, by accepted sends only."""
+    guard = SafetyGuard([ALLOWED], max_sends=5, max_requests=None, enforce_allow_list=True)
+    outcomes, spent_when_refused = _race_sends(guard, lambda attempt: attempt % 2 == 1)
     assert outcomes.count("accepted") == 5
     assert guard.accepted_sends == 5
     assert outcomes.count("refused") >= 5  # the first sends in flight were all refused

@@ -166,7 +166,7 @@ def test_dry_run_prints_the_send_allocation_and_the_worst_case_and_sends_nothing
         )
         prepared = prepare_run(RunInputs(settings, seed=3))
         with prepared.open() as opened:  # opening a live target sends nothing
-            allocation = allocate(opened.planned, prepared.options, opened.target.capabilities)
+            allocation = allocate(opened.planned, prepared.options)
         assert wire.simulator.counters.requests == 0
         assert wire.requests == []
     assert code == 0

@@ -166,7 +166,7 @@ def test_what_the_budget_leaves_out_is_the_unbounded_plan_beyond_the_fitted_one(
     fitted one does not, without planning anything again."""
     fitted = plan(options(max_sends=max_sends), TENANT)
     planned_checks.clear()
-    allocation = allocate(fitted, options(max_sends=max_sends), TENANT)
+    allocation = allocate(fitted, options(max_sends=max_sends))
     assert planned_checks == []
     kept = {case.owner for _, case in schedule(fitted)}
     unbounded = [case for _, case in schedule(plan(options(), TENANT))]

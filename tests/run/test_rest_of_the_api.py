@@ -55,7 +55,7 @@ def test_the_whole_catalogue_fits_the_default_budget_of_a_target_that_validates_
     """A conformant target that accepts every probe the spec admits (and rejects it later)
     spends at most the budget less its margin: every named case is judged, none is cut."""
     options, planned = _live_plan(seed)
-    allocation = allocate(planned, options, LIVE | {Capability.EXTRA_TOKEN})
+    allocation = allocate(planned, options)
     assert allocation.conformant_sends <= LIVE_MAX_SENDS - MARGIN
     assert [case for case in allocation.dropped if "BATCH" in case or "CONTENT" in case] == []
 
@@ -65,8 +65,8 @@ def test_content_boundaries_ride_on_the_shared_sends_and_cost_nothing() -> None:
     spends the same."""
     options, planned = _live_plan(1)
     without = [p for p in planned if p.check.id != "SEND-CONTENT"]
-    every = allocate(planned, options, LIVE)
-    assert allocate(without, options, LIVE).conformant_sends == every.conformant_sends
+    every = allocate(planned, options)
+    assert allocate(without, options).conformant_sends == every.conformant_sends
     assert all(case.steps[0].shared for case in _cases(planned, "SEND-CONTENT"))
 
 
