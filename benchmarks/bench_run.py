@@ -20,7 +20,8 @@ Measured, in this order:
    ``--rounds`` rounds: a fresh ``python -m sms_contract`` (wall and CPU seconds) and a fresh
    process that runs it N times in-process (the median of those, warm); the medians over the
    rounds and their ratio before / this.
-Everything stays on loopback and every subprocess has a timeout.
+Children run without ``PYTHONDONTWRITEBYTECODE`` (bytecode written and read, as for an installed
+package). Everything stays on loopback and every subprocess has a timeout.
 """
 
 from __future__ import annotations
@@ -432,7 +433,14 @@ def main() -> None:
     if not st.is_file():
         raise SystemExit(f"st (Schemathesis CLI) not found next to {sys.executable}")
     print(f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {machine()}")
-    clean = {name: value for name, value in os.environ.items() if not name.startswith("SFMC_")}
+    # Without SFMC_* variables, and with bytecode written and read (an installed package has
+    # its .pyc files; PYTHONDONTWRITEBYTECODE would make every fresh run compile the checkout's
+    # sources again, about 0.15 s of this checkout's run and 0.1 s of an older, smaller one).
+    clean = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("SFMC_") and name != "PYTHONDONTWRITEBYTECODE"
+    }
     credentials = {"SFMC_CLIENT_ID": DEFAULT_CLIENT_ID, "SFMC_CLIENT_SECRET": DEFAULT_CLIENT_SECRET}
 
     mock, mock_report = in_process("mock", lambda: contextlib.nullcontext(MOCK_ARGS), args.repeat)
