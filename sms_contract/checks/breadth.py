@@ -5,7 +5,10 @@ invalid ones. They are turned into plain steps at plan time and sent through the
 client like every other case, so the budget, the scrubbing and the evidence are the same. The
 judge is ours, not Schemathesis': a 5xx, an undocumented status or a body off its schema is a
 failure; an accepted invalid request is a failure only when the independent oracle confirms
-that the bytes actually sent break the spec (Schemathesis' own label is not trusted).
+that the bytes actually sent break the spec (Schemathesis' own label is not trusted). A
+negative case whose only negative part is its Authorization header goes out valid (the client
+sends the run's token), so it is planned, described and judged as a positive one
+(``sent_mode``).
 
 Generated requests carry generated recipients and change definitions, so this check runs only
 where nothing is billed: the mock, or a simulator on loopback.
@@ -91,6 +94,27 @@ def _pin_recipients(value: Any, allowed: str) -> Any:
     return value
 
 
+def sent_mode(case: Any, mode: GenerationMode) -> GenerationMode:
+    """The mode of what is sent of a generated case: Schemathesis' ``mode``, except for a
+    negative case whose negative parts are all in its headers. The spec declares no header
+    parameter, so the only header Schemathesis generates is the security scheme's
+    ``Authorization``, and the client sends the run's own token instead: such a case goes out as
+    a valid request, and is judged as one."""
+    from schemathesis import GenerationMode
+    from schemathesis.core.parameters import ParameterLocation
+
+    if mode is not GenerationMode.NEGATIVE or case.meta is None:
+        return mode
+    sent = (
+        info.mode
+        for location, info in case.meta.components.items()
+        if location not in (ParameterLocation.HEADER, ParameterLocation.COOKIE)
+    )
+    if any(component is GenerationMode.NEGATIVE for component in sent):
+        return mode
+    return GenerationMode.POSITIVE
+
+
 def _step(operation_id: str, case: Any, mode: GenerationMode, allowed: str) -> Step:
     from schemathesis import GenerationMode
 
@@ -130,9 +154,15 @@ def _plan(ctx: PlanContext) -> Sequence[Case]:
     cases: list[Case] = []
     for index, operation_id, mode, strategy in _strategies():
         for drawn in draw(strategy, ctx.examples, ctx.seed + index):
-            step = _step(operation_id, drawn, mode, ctx.allow_list[0])
+            sent = sent_mode(drawn, mode)
+            step = _step(operation_id, drawn, sent, ctx.allow_list[0])
             n = len(cases) + 1
-            description = f"{mode.value} case for {operation_id} ({step.method})"
+            description = f"{sent.value} case for {operation_id} ({step.method})"
+            if sent is not mode:
+                description += (
+                    " (drawn as negative, its only negative part the Authorization header, "
+                    "which the run replaces with its token)"
+                )
             cases.append(
                 Case(
                     f"{CHECK_ID}#{n}",

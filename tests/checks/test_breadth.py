@@ -11,7 +11,8 @@ import pytest
 
 from sms_contract.checks import breadth
 from sms_contract.checks.breadth import SPEC_BREADTH
-from sms_contract.checks.model import PlanContext
+from sms_contract.checks.model import Expect, PlanContext
+from sms_contract.spec.loading import load_spec
 from sms_contract.spec.rules import looks_deliverable
 
 NUMBER = "15555551234"
@@ -64,3 +65,52 @@ def test_a_schemathesis_toml_where_the_command_runs_does_not_change_the_cases(
         assert [case.steps for case in SPEC_BREADTH.plan(CONTEXT)] == expected
     finally:
         breadth._strategies.cache_clear()
+
+
+def test_the_spec_declares_no_header_or_cookie_parameter() -> None:
+    """What ``sent_mode`` rests on: the only header Schemathesis generates is the security
+    scheme's Authorization, which the client replaces with the run's token. A header or cookie
+    parameter added to the spec would be sent as generated, and this must be looked at again."""
+    raw = load_spec().raw
+    declared = [
+        (path, parameter.get("in"))
+        for path, item in raw["paths"].items()
+        for owner in (item, *(op for op in item.values() if isinstance(op, dict)))
+        for parameter in owner.get("parameters", [])
+        if isinstance(parameter, dict) and "$ref" not in parameter
+    ]
+    declared += [
+        ("#/components/parameters", parameter.get("in"))
+        for parameter in raw.get("components", {}).get("parameters", {}).values()
+    ]
+    assert declared != []
+    assert [entry for entry in declared if entry[1] in ("header", "cookie")] == []
+
+
+def test_a_negative_case_negative_only_in_its_authorization_header_goes_out_as_positive() -> None:
+    """Schemathesis' negative cases whose only negative part is the Authorization header send a
+    valid request (the run sends its own token): they are planned as positive cases, saying so,
+    and every case planned as negative is negative in its path, query or body."""
+    from schemathesis import GenerationMode
+    from schemathesis.core.parameters import ParameterLocation
+
+    from sms_contract.strategies.sampling import draw
+
+    seen = {GenerationMode.POSITIVE: 0, GenerationMode.NEGATIVE: 0}
+    for index, _, mode, strategy in breadth._strategies():
+        if mode is not GenerationMode.NEGATIVE:
+            continue
+        for case in draw(strategy, 5, CONTEXT.seed + index):
+            sent = breadth.sent_mode(case, mode)
+            seen[sent] += 1
+            modes = {location: info.mode for location, info in case.meta.components.items()}
+            outside = [m for loc, m in modes.items() if loc is not ParameterLocation.HEADER]
+            assert (sent is GenerationMode.NEGATIVE) == (GenerationMode.NEGATIVE in outside)
+    assert seen[GenerationMode.POSITIVE] > 0
+    assert seen[GenerationMode.NEGATIVE] > 0
+
+    relabelled = [c for c in SPEC_BREADTH.plan(CONTEXT) if "drawn as negative" in c.description]
+    assert len(relabelled) == seen[GenerationMode.POSITIVE]
+    for case in relabelled:
+        assert case.description.startswith("positive case for ")
+        assert case.steps[0].expect is Expect.ACCEPT
