@@ -5,7 +5,9 @@ invalid ones. They are turned into plain steps at plan time and sent through the
 client like every other case, so the budget, the scrubbing and the evidence are the same. The
 judge is ours, not Schemathesis': a 5xx, an undocumented status or a body off its schema is a
 failure; an accepted invalid request is a failure only when the independent oracle confirms
-that the bytes actually sent break the spec (Schemathesis' own label is not trusted). A
+that the bytes actually sent break the spec (Schemathesis' own label is not trusted), and is
+observed when only its query breaks it (the docs type the query parameters, never say that a
+request breaking them is refused). A
 negative case whose only negative part is its Authorization header goes out valid (the client
 sends the run's token), so it is planned, described and judged as a positive one
 (``sent_mode``).
@@ -33,7 +35,7 @@ from sms_contract.checks.model import (
     PlanContext,
     Step,
 )
-from sms_contract.checks.oracle import spec_violations
+from sms_contract.checks.oracle import query_violations, spec_violations
 from sms_contract.client.results import errorcode_in
 from sms_contract.errors import SpecError
 from sms_contract.exchange import JSON_MEDIA_TYPE, Exchange
@@ -205,13 +207,25 @@ def _judge(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
             f"{step.operation_id} HTTP {status} body {issue.json_path}: {issue.message}",
         )
     if 200 <= status < 300 and step.expect is Expect.ANY:
-        breaks = spec_violations(spec, step)
         accepted = not (isinstance(body, Mapping) and errorcode_in(body) not in (None, 0))
-        if breaks and accepted:
+        if not accepted:
+            return
+        in_query = query_violations(spec, step)
+        breaks = [found for found in spec_violations(spec, step) if found not in in_query]
+        if breaks:
             yield Judgement(
                 Verdict.FAIL,
                 f"{step.operation_id}: HTTP {status} accepted a request that breaks the spec: "
-                + "; ".join(breaks),
+                + "; ".join(breaks + in_query),
+            )
+        elif in_query:
+            # The docs type the query parameters but never say that a request breaking them
+            # is refused (a server may ignore a $pageSize it cannot read): observed.
+            yield Judgement(
+                Verdict.OBSERVED,
+                f"{step.operation_id}: HTTP {status} accepted a request whose query breaks the "
+                "spec (the documentation does not say such a request is refused): "
+                + "; ".join(in_query),
             )
 
 

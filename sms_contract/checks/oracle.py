@@ -9,6 +9,7 @@ it (field-anchors-and-lessons.md, lesson 1). Messages name paths and keywords, n
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from sms_contract.checks.model import Step
 from sms_contract.exchange import JSON_MEDIA_TYPE, media_type
@@ -17,7 +18,7 @@ from sms_contract.spec.loading import Spec
 
 def spec_violations(spec: Spec, step: Step) -> list[str]:
     """Every way the step's request breaks the spec; empty when the request is valid."""
-    found: list[str] = []
+    found = query_violations(spec, step)
     if step.message_key is not None:
         found += [
             f"path parameter messageKey: {issue.message}"
@@ -40,3 +41,9 @@ def spec_violations(spec: Spec, step: Step) -> list[str]:
         for issue in spec.validate_request_body(step.operation_id, parsed)
     ]
     return found
+
+
+def query_violations(spec: Spec, step: Step) -> list[str]:
+    """The ways the step's query string breaks the operation's query parameters."""
+    query = urlsplit(step.path).query
+    return [str(issue) for issue in spec.validate_query(step.operation_id, query)]

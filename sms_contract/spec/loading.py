@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import yaml
 
@@ -227,6 +228,49 @@ class Spec:
                     return self._oracle.validate(f"{at}/schema", value)
         raise KeyError(f"{operation_id} has no {location} parameter {name!r}")
 
+    def validate_query(self, operation_id: str, query: str) -> list[SchemaIssue]:
+        """Issues of a query string (percent-encoded, without ``?``) against the operation's
+        query parameters: a required one missing, one given more than once, a value that is
+        not of its type (``integer``, ``number``, ``boolean``: read from the text as a server
+        would) or that its schema refuses. Parameters the spec does not declare are not issues
+        (it does not forbid them). Messages name the parameter, never its value."""
+        given: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            given.setdefault(name, []).append(value)
+        found: list[SchemaIssue] = []
+        for name, required, at in self._query_parameters(operation_id):
+            path = f"query parameter {name}"
+            values = given.get(name)
+            if not values:
+                if required:
+                    found.append(SchemaIssue(path, "is required", "required", at))
+                continue
+            schema = resolve(self._raw, f"{at}/schema")
+            kind = schema.get("type") if isinstance(schema, dict) else None
+            if len(values) > 1 and kind != "array":
+                message = f"is given {len(values)} times; the spec declares one value"
+                found.append(SchemaIssue(path, message, "type", at))
+                continue
+            value = _typed(values[0], kind)
+            if value is _UNTYPED:
+                found.append(SchemaIssue(path, f"is not {_A_TYPE[str(kind)]}", "type", at))
+                continue
+            found += [
+                SchemaIssue(path, issue.message, issue.keyword, issue.schema_path)
+                for issue in self._oracle.validate(f"{at}/schema", value)
+            ]
+        return found
+
+    def _query_parameters(self, operation_id: str) -> Iterator[tuple[str, bool, str]]:
+        """(name, required, pointer) of each query parameter of the operation or its path."""
+        pointer = self._pointer(operation_id)
+        path_item = pointer.rsplit("/", 1)[0]
+        for owner in (pointer, path_item):
+            for index, parameter in enumerate(resolve(self._raw, owner).get("parameters", [])):
+                parameter, at = deref(self._raw, parameter, f"{owner}/parameters/{index}")
+                if parameter.get("in") == "query":
+                    yield str(parameter["name"]), bool(parameter.get("required")), at
+
     def validate_path_parameter(
         self, operation_id: str, name: str, value: Any
     ) -> list[SchemaIssue]:
@@ -242,3 +286,21 @@ class Spec:
     def _pointer(self, operation_id: str) -> str:
         self.operation(operation_id)
         return self._pointers[operation_id]
+
+
+_UNTYPED: Any = object()  # a query value that is not of its parameter's type
+_A_TYPE = {"integer": "an integer", "number": "a number", "boolean": "a boolean"}
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
+
+
+def _typed(text: str, kind: object) -> Any:
+    """A query value as its parameter's type reads it (``_UNTYPED`` if it cannot); strings and
+    untyped parameters as they are."""
+    if kind == "integer":
+        return int(text) if _INTEGER.fullmatch(text) else _UNTYPED
+    if kind == "number":
+        return float(text) if _NUMBER.fullmatch(text) else _UNTYPED
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(text, _UNTYPED)
+    return text

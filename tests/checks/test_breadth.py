@@ -11,7 +11,9 @@ import pytest
 
 from sms_contract.checks import breadth
 from sms_contract.checks.breadth import SPEC_BREADTH
-from sms_contract.checks.model import Expect, PlanContext
+from sms_contract.checks.model import Case, Expect, Judgement, PlanContext, Step
+from sms_contract.exchange import Exchange, HttpRequest, HttpResponse
+from sms_contract.outcomes import Verdict
 from sms_contract.spec.loading import load_spec
 from sms_contract.spec.rules import looks_deliverable
 
@@ -114,3 +116,64 @@ def test_a_negative_case_negative_only_in_its_authorization_header_goes_out_as_p
     for case in relabelled:
         assert case.description.startswith("positive case for ")
         assert case.steps[0].expect is Expect.ACCEPT
+
+
+def _answered(step: Step, status: int, body: object) -> list[Judgement]:
+    request = HttpRequest(step.method, f"https://sms.invalid{step.path}", {}, step.wire_body())
+    response = HttpResponse(status, {"Content-Type": "application/json"}, json.dumps(body).encode())
+    case = Case("SPEC-BREADTH#1", "SPEC-BREADTH", "negative case", (step,))
+    return list(SPEC_BREADTH.judge(case, [Exchange(request, response)]))
+
+
+NOT_SENT_PAGE = {"lastEventID": 1, "messages": [], "count": 0, "pageSize": 10}
+
+
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("type=sent", "query parameter type: is not one of ['notSent']"),
+        ("$pageSize=ten&type=notSent", "query parameter $pageSize: is not an integer"),
+        ("lastEventId=1&lastEventId=2&type=notSent", "lastEventId: is given 2 times"),
+        ("$pageSize=10", "query parameter type: is required"),
+    ],
+)
+def test_an_accepted_request_whose_query_breaks_the_spec_is_observed_not_failed(
+    query: str, said: str
+) -> None:
+    """The docs type the notSent query but never say a request breaking it is refused: a
+    server that answers it 200 is observed (named parameter, no value), never failed."""
+    step = Step(
+        "getSMSsNotSentToRecipients",
+        "GET",
+        f"/messaging/v1/sms/messages/?{query}",
+        Expect.ANY,
+        body=None,
+        content_type=None,
+    )
+    (judgement,) = _answered(step, 200, NOT_SENT_PAGE)
+    assert judgement.verdict is Verdict.OBSERVED
+    assert said in judgement.message
+    assert "does not say such a request is refused" in judgement.message
+
+
+def test_a_valid_query_accepted_holds_and_a_broken_body_accepted_still_fails() -> None:
+    valid = Step(
+        "getSMSsNotSentToRecipients",
+        "GET",
+        "/messaging/v1/sms/messages/?type=notSent&$pageSize=10&unknown=1",
+        Expect.ANY,
+        body=None,
+        content_type=None,
+    )
+    assert _answered(valid, 200, NOT_SENT_PAGE) == []
+    broken = Step(
+        "sendSmsToSingleRecipient",
+        "POST",
+        "/messaging/v1/sms/messages/k1",
+        Expect.ANY,
+        json={"recipient": {"to": NUMBER}},
+        message_key="k1",
+    )
+    accepted = {"requestId": "r", "errorcode": 0, "responses": [{"messageKey": "k1"}]}
+    failed = [j.message for j in _answered(broken, 202, accepted) if j.verdict is Verdict.FAIL]
+    assert any("accepted a request that breaks the spec" in m for m in failed), failed

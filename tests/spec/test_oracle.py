@@ -306,3 +306,35 @@ def test_issue_messages_never_contain_the_instance_values(body):
     issues = SPEC.validate_request_body(SEND, body)
     assert issues
     assert all(CANARY not in issue.message for issue in issues)
+
+
+NOT_SENT = "getSMSsNotSentToRecipients"
+
+
+@pytest.mark.parametrize(
+    ("query", "issues"),
+    [
+        ("type=notSent", []),
+        ("type=notSent&$pageSize=-5&lastEventId=35759", []),  # no minimum is documented
+        ("type=notSent&undocumented=1", []),  # the spec does not forbid other parameters
+        ("", ["query parameter type: is required"]),
+        ("type=sent", ["query parameter type: is not one of ['notSent']"]),
+        ("type=notSent&$pageSize=1.5", ["query parameter $pageSize: is not an integer"]),
+        ("type=notSent&$pageSize=", ["query parameter $pageSize: is not an integer"]),
+        (
+            "type=notSent&lastEventId=1&lastEventId=2",
+            ["query parameter lastEventId: is given 2 times; the spec declares one value"],
+        ),
+    ],
+)
+def test_a_query_string_is_read_as_a_server_would_and_judged_against_its_parameters(
+    query: str, issues: list[str]
+) -> None:
+    assert [str(issue) for issue in SPEC.validate_query(NOT_SENT, query)] == issues
+
+
+def test_query_issues_never_repeat_the_value_given() -> None:
+    secret = "4155550123secret"
+    found = SPEC.validate_query(NOT_SENT, f"type={secret}&$pageSize={secret}")
+    assert len(found) == 2
+    assert all(secret not in str(issue) for issue in found)
