@@ -8,6 +8,7 @@ placeholder within one ``Scrubber``, so recordings stay meaningful):
 - headers ``Authorization``, ``Proxy-Authorization``, ``Cookie``, ``Set-Cookie``  -> ``<redacted>``
 - JSON keys ``client_secret``, ``access_token``, ``refresh_token``, ``password``  -> ``<secret-N>``
 - JSON keys ``to``, ``mobileNumber``, ``phone``                                   -> ``<phone-N>``
+- JSON keys ``contactKey``, ``subscriberKey`` (a person: often an email address)  -> ``<contact-N>``
 - every value inside an ``attributes`` object                                   -> ``<attribute-N>``
 - ``message`` inside a ``content`` object (the text sent to a person)            -> ``<message-N>``
 - any other occurrence, anywhere in any string, of a value scrubbed above or of a value handed
@@ -51,6 +52,8 @@ from sms_contract.outcomes import Evidence
 
 _SECRET_KEYS = frozenset({"client_secret", "access_token", "refresh_token", "password", "token"})
 _PHONE_KEYS = frozenset({"to", "mobilenumber", "phone", "mobile_number"})
+# Who a message is for, in the account's own terms: often an email address or a CRM id.
+_CONTACT_KEYS = frozenset({"contactkey", "subscriberkey"})
 _MIN_SECRET_LENGTH = 4  # shorter values would turn ordinary words into placeholders
 PLACEHOLDER = re.compile(r"<(?:[a-z]+-\d+|redacted)>")
 """What this module replaces values with: ``<kind-N>``, or ``<redacted>`` for a header."""
@@ -63,6 +66,7 @@ _FILL_IN = {  # what a placeholder of each kind stood for: (one, several)
     "phone": ("a --to number", "--to numbers"),
     "secret": ("a credential", "credentials"),
     "attribute": ("an attribute value", "attribute values"),
+    "contact": ("a contact key", "contact keys"),
     "message": ("a message text", "message texts"),
     "value": ("a value the request carried", "values the request carried"),
     "redacted": ("a header value", "header values"),
@@ -180,6 +184,8 @@ class Scrubber:
             return self._remember(_as_text(value), "secret")
         if lowered in _PHONE_KEYS and keyed:
             return self._remember(_as_text(value), "phone")
+        if lowered in _CONTACT_KEYS and keyed:
+            return self._remember(_as_text(value), "contact")
         words = frozenset(value.split()) if lowered == "scope" and isinstance(value, str) else None
         if words in self._scopes:
             return self._scopes[words]  # the known scope list, its words in any order

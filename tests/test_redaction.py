@@ -36,7 +36,8 @@ def _send(phone: str = PHONE) -> HttpRequest:
 
 
 def test_request_scrubs_authorization_phone_attributes_and_message():
-    """Authorization, recipient.to, attribute values and message text are all replaced."""
+    """Authorization, recipient.to, the contactKey, attribute values and message text are all
+    replaced."""
     scrubbed = Scrubber().request(_send())
     assert scrubbed["headers"] == {
         "Authorization": "<redacted>",
@@ -44,8 +45,7 @@ def test_request_scrubs_authorization_phone_attributes_and_message():
     }
     assert scrubbed["body"]["recipient"] == {
         "to": "<phone-1>",
-        # The attribute value "Astro" is scrubbed wherever it appears, in the contactKey too.
-        "contactKey": "<attribute-1>25",
+        "contactKey": "<contact-1>",
         "attributes": {"FirstName": "<attribute-1>", "password": "<attribute-2>"},
     }
     assert scrubbed["body"]["content"] == {"message": "<message-1>"}
@@ -85,8 +85,9 @@ def test_curl_line_carries_no_secret_and_names_the_token_variable():
     assert '-H "Authorization: Bearer ${SFMC_ACCESS_TOKEN}"' in curl
     assert curl.startswith("curl -X POST 'https://x.invalid/messaging/v1/sms/messages/k1'")
     assert curl.endswith(
-        "  # scrubbed: fill in <phone-1> (a --to number); <attribute-1>, <attribute-2> "
-        "(attribute values); <message-1> (a message text) before running"
+        "  # scrubbed: fill in <phone-1> (a --to number); <contact-1> (a contact key); "
+        "<attribute-1>, <attribute-2> (attribute values); <message-1> (a message text) "
+        "before running"
     )
 
 
@@ -242,11 +243,24 @@ def test_json_nested_too_deeply_to_walk_is_withheld_not_leaked():
 def test_a_document_scrubs_alike_whatever_was_scrubbed_before_it() -> None:
     """A recording made in a long run and a replay made alone see the same placeholders:
     a value is replaced wherever the document holds it, whatever the order of its members."""
-    body = {"recipient": {"contactKey": "Astro25", "attributes": {"FirstName": "Astro"}}}
+    body = {"definitionKey": "Astro25", "recipient": {"attributes": {"FirstName": "Astro"}}}
     alone = Scrubber().json(body)
     after = Scrubber()
     after.json({"recipient": {"attributes": {"FirstName": "Astro"}}})
     assert after.json(body) == alone
     assert alone == {
-        "recipient": {"contactKey": "<attribute-1>25", "attributes": {"FirstName": "<attribute-1>"}}
+        "definitionKey": "<attribute-1>25",
+        "recipient": {"attributes": {"FirstName": "<attribute-1>"}},
     }
+
+
+@pytest.mark.parametrize("key", ["contactKey", "subscriberKey", "ContactKey"])
+def test_a_contact_key_is_personal_data_and_is_scrubbed_wherever_it_appears(key: str) -> None:
+    """A contactKey (subscriberKey in events) names a person, often by email address: it is
+    replaced in a request, a status answer and any text that repeats it."""
+    scrubber = Scrubber()
+    shown = scrubber.json({"recipient": {key: "jane.doe@example.com", "to": PHONE}})
+    assert shown == {"recipient": {key: "<contact-1>", "to": "<phone-1>"}}
+    status = scrubber.json({"info": {"messageKey": "k1", key: "jane.doe@example.com"}})
+    assert status == {"info": {"messageKey": "k1", key: "<contact-1>"}}
+    assert scrubber.text("no subscriber jane.doe@example.com") == "no subscriber <contact-1>"

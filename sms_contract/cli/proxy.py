@@ -50,8 +50,8 @@ what it writes:
   stops, and every --report-every seconds; with --cassette-dir, the exchanges as cassettes
   (proxy-<start>-001.yaml, check PROXY, case PROXY#N) that 'sms-contract drift' compares
   with the spec and 'sms-contract run --cassette-dir' accepts. Tokens, client secrets,
-  client ids, account ids, phone numbers, attribute values and message texts are scrubbed
-  first.
+  client ids, account ids, phone numbers, contact keys, attribute values and message texts
+  are scrubbed first.
 
 what it never does:
   send a request of its own, retry, or change a byte of what passes; listen beyond loopback

@@ -1,5 +1,5 @@
-"""Canary: the application's token, client id and secret, account id (MID), phone numbers and
-attribute values never appear in what the proxy prints, reports or records."""
+"""Canary: the application's token, client id and secret, account id (MID), phone numbers,
+contact keys and attribute values never appear in what the proxy prints, reports or records."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ ACCOUNT_ID = "5017654321"
 PHONE = "15555550142"
 ATTRIBUTE = "canary-attribute-Jq93"
 MESSAGE = "canary message text Wk55"
+CONTACT = "canary.contact.Pm40@example.com"  # the vendor's example contactKey is an email
 
 
 def _written(*directories: Path) -> str:
@@ -35,10 +36,10 @@ def test_no_secret_or_personal_value_reaches_a_line_a_report_or_a_cassette(
     tmp_path: Path,
 ) -> None:
     """Through the real command: a token request with the canary credentials (and MID), a
-    send with the canary number, attribute and message text, its status, and a request that
-    carries the token in its query. Every canary, and the token the simulator issued, is
-    absent from stdout, the four reports and the cassettes (raw and URL-encoded), and the
-    placeholders stand where they were."""
+    send with the canary number, contact key, attribute and message text, its status, and a
+    request that carries the token in its query. Every canary, and the token the simulator
+    issued, is absent from stdout, the four reports and the cassettes (raw and URL-encoded),
+    and the placeholders stand where they were."""
     credentials = Credentials(
         client_id=CLIENT_ID, client_secret=CLIENT_SECRET, account_id=ACCOUNT_ID
     )
@@ -50,6 +51,7 @@ def test_no_secret_or_personal_value_reaches_a_line_a_report_or_a_cassette(
         with client(run.base_url, credentials) as app:
             body = payload(number=PHONE, FirstName=ATTRIBUTE)
             body["content"] = {"message": MESSAGE}
+            body["recipient"]["contactKey"] = CONTACT
             app.send_to_one(body, message_key="canary-1")
             app.message_status("canary-1")
             (token,) = up.wire.tokens
@@ -57,11 +59,12 @@ def test_no_secret_or_personal_value_reaches_a_line_a_report_or_a_cassette(
         run.wait_for("#4 GET")
         code = run.stop()
     assert code in (0, 1), run.out
-    canaries = [CLIENT_ID, CLIENT_SECRET, ACCOUNT_ID, PHONE, ATTRIBUTE, MESSAGE, token]
+    canaries = [CLIENT_ID, CLIENT_SECRET, ACCOUNT_ID, PHONE, ATTRIBUTE, MESSAGE, CONTACT, token]
     assert all(value in up.wire.seen[0].body.decode() for value in canaries[:3])  # they passed
     shown = run.out + _written(tmp_path / "reports", tmp_path / "cassettes")
     assert "<phone-" in shown
     assert "<attribute-" in shown
+    assert "<contact-" in shown
     assert "<secret-" in shown
     for value in canaries:
         assert value not in shown, f"a canary ({len(value)} characters) leaked"

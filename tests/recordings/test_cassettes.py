@@ -30,6 +30,7 @@ CANARIES = {
     "access token": "canary-access-token-eyJhbGciOi",
     "bearer header": "canary-bearer-header-77aa",
     "phone number": "15555550142",
+    "contact key": "canary.contact@example.com",
     "attribute value": "Astronaut-canary-attr",
     "message text": "Your canary code is 987654",
 }
@@ -67,7 +68,7 @@ def _send_exchange(phone: str = CANARIES["phone number"], key: str = "k1") -> Ex
     body = {
         "definitionKey": "account-reset",
         "recipient": {
-            "contactKey": "Astro25",
+            "contactKey": CANARIES["contact key"],
             "to": phone,
             "attributes": {"FirstName": CANARIES["attribute value"]},
         },
@@ -121,7 +122,7 @@ def test_a_yaml_line_break_inside_a_body_survives_save_and_load(tmp_path, line_b
     """A generated value holding a character YAML reads as a line break (PyYAML turned a NEL
     in a single-quoted string into a space, so a replay's body did not match its own
     recording): what was sent is what is replayed, in a key, a JSON body and a text body."""
-    body = {"definitionKey": f"a{line_break}b {line_break}", "recipient": {"contactKey": "c"}}
+    body = {"definitionKey": f"a{line_break}b {line_break}", "recipient": {"messageKey": "m"}}
     send = HttpRequest(
         "POST",
         f"{REST}/messaging/v1/sms/messages/k{line_break}",
@@ -138,7 +139,8 @@ def test_a_yaml_line_break_inside_a_body_survives_save_and_load(tmp_path, line_b
 
 
 def test_written_file_contains_no_canary_secret(tmp_path):
-    """Client secret, access token, bearer header, phone, attribute and message never hit disk."""
+    """Client secret, access token, bearer header, phone, contact key, attribute and message
+    never hit disk."""
     recorder = _recorder()
     recorder.record("token", "1", _token_exchange())
     recorder.record("send", "valid-1", _send_exchange())
@@ -152,7 +154,7 @@ def test_written_file_contains_no_canary_secret(tmp_path):
     assert token.response is not None
     assert token.response.json["access_token"] == "<secret-2>"
     assert send.request.json["recipient"] == {
-        "contactKey": "Astro25",
+        "contactKey": "<contact-1>",
         "to": "<phone-1>",
         "attributes": {"FirstName": "<attribute-1>"},
     }

@@ -125,12 +125,12 @@ def test_miss_names_the_nearest_recording_and_the_differing_field(tmp_path):
         replaying([_accepted_send(tmp_path)], Scrubber([SECRET])),
         pytest.raises(CassetteMiss) as caught,
     ):
-        requests.post(f"{REST}{SEND}", json=_payload(contact="Codey36"))
+        requests.post(f"{REST}{SEND}", json={**_payload(), "definitionKey": "other-def"})
     assert str(caught.value).startswith(
         "replaying check send case 1: "
         f"no recorded interaction matches POST {SEND} (searched 1 interactions)\n"
         f"nearest: check 'send' case '1' (POST {SEND}), which differs in:\n"
-        "  body $.recipient.contactKey: recorded 'Astro25', sent 'Codey36'\n"
+        "  body $.definitionKey: recorded 'account-reset', sent 'other-def'\n"
         "(the recordings do not match this run's plan"
     )
 
