@@ -245,7 +245,7 @@ class Spec:
                 if required:
                     found.append(SchemaIssue(path, "is required", "required", at))
                 continue
-            schema = resolve(self._raw, f"{at}/schema")
+            schema, _ = deref(self._raw, resolve(self._raw, f"{at}/schema"), f"{at}/schema")
             kind = schema.get("type") if isinstance(schema, dict) else None
             if len(values) > 1 and kind != "array":
                 message = f"is given {len(values)} times; the spec declares one value"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from sms_contract.spec.issues import SchemaIssue
-from sms_contract.spec.loading import load_spec
+from sms_contract.spec.loading import Spec, load_spec
 
 SPEC = load_spec()
 SEND = "sendSmsToSingleRecipient"
@@ -338,3 +340,19 @@ def test_query_issues_never_repeat_the_value_given() -> None:
     found = SPEC.validate_query(NOT_SENT, f"type={secret}&$pageSize={secret}")
     assert len(found) == 2
     assert all(secret not in str(issue) for issue in found)
+
+
+def test_a_query_parameter_typed_through_a_ref_is_read_as_its_type() -> None:
+    """A parameter whose schema is a $ref reads the value as the referenced schema's type."""
+    raw = copy.deepcopy(SPEC.raw)
+    raw["components"]["schemas"]["PageSize"] = {"type": "integer", "minimum": 1}
+    operation = raw["paths"]["/messaging/v1/sms/messages/"]["get"]
+    for parameter in operation["parameters"]:
+        if parameter.get("name") == "$pageSize":
+            parameter["schema"] = {"$ref": "#/components/schemas/PageSize"}
+    spec = Spec(raw, sha256="test")
+    assert spec.validate_query(NOT_SENT, "type=notSent&$pageSize=10") == []
+    assert [str(i) for i in spec.validate_query(NOT_SENT, "type=notSent&$pageSize=x")] == [
+        "query parameter $pageSize: is not an integer"
+    ]
+    assert len(spec.validate_query(NOT_SENT, "type=notSent&$pageSize=0")) == 1  # minimum 1
