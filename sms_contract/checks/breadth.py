@@ -7,10 +7,9 @@ judge is ours, not Schemathesis': a 5xx, an undocumented status or a body off it
 failure; an accepted invalid request is a failure only when the independent oracle confirms
 that the bytes actually sent break the spec (Schemathesis' own label is not trusted), and is
 observed when only its query breaks it (the docs type the query parameters, never say that a
-request breaking them is refused). A
-negative case whose only negative part is its Authorization header goes out valid (the client
-sends the run's token), so it is planned, described and judged as a positive one
-(``sent_mode``).
+request breaking them is refused). A negative case whose only negative part is its
+Authorization header goes out valid (the client sends the run's token), so it is planned,
+described and judged as a positive one (``sent_mode``).
 
 Generated requests carry generated recipients and change definitions, so this check runs only
 where nothing is billed: the mock, or a simulator on loopback.

@@ -25,8 +25,8 @@ provenance block (target kind, date, sms-contract version, spec sha256, and the 
 examples, definition key and number of recipients the run was planned with).
 
 Authorization headers, the client id and secret, access tokens, phone numbers, contact keys,
-attribute values and message text are replaced by placeholders (<secret-1>, <phone-1>, ...) before
-anything is written. A live recording goes through the same runner, so it obeys the same
+attribute values and message text are replaced by placeholders (<secret-1>, <phone-1>, ...)
+before anything is written. A live recording goes through the same runner, so it obeys the same
 safety rails as 'sms-contract run' (--to allow-list, --max-sends, --max-requests); checks whose
 cases need what the target cannot do (move its clock) are skipped and not recorded.
 

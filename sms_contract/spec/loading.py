@@ -255,6 +255,8 @@ class Spec:
             if value is _UNTYPED:
                 found.append(SchemaIssue(path, f"is not {_A_TYPE[str(kind)]}", "type", at))
                 continue
+            if value is _TOO_LONG:
+                continue  # an integer by its digits, past what int() reads: nothing to judge
             found += [
                 SchemaIssue(path, issue.message, issue.keyword, issue.schema_path)
                 for issue in self._oracle.validate(f"{at}/schema", value)
@@ -289,6 +291,7 @@ class Spec:
 
 
 _UNTYPED: Any = object()  # a query value that is not of its parameter's type
+_TOO_LONG: Any = object()  # an integer of more digits than int() converts
 _A_TYPE = {"integer": "an integer", "number": "a number", "boolean": "a boolean"}
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?")
@@ -298,7 +301,12 @@ def _typed(text: str, kind: object) -> Any:
     """A query value as its parameter's type reads it (``_UNTYPED`` if it cannot); strings and
     untyped parameters as they are."""
     if kind == "integer":
-        return int(text) if _INTEGER.fullmatch(text) else _UNTYPED
+        if not _INTEGER.fullmatch(text):
+            return _UNTYPED
+        try:
+            return int(text)
+        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+            return _TOO_LONG
     if kind == "number":
         return float(text) if _NUMBER.fullmatch(text) else _UNTYPED
     if kind == "boolean":

@@ -335,6 +335,13 @@ def test_a_query_string_is_read_as_a_server_would_and_judged_against_its_paramet
     assert [str(issue) for issue in SPEC.validate_query(NOT_SENT, query)] == issues
 
 
+def test_an_integer_of_more_digits_than_int_reads_is_no_error_and_no_issue() -> None:
+    """Generated values can be thousands of digits long: past int()'s limit the value is an
+    integer by its digits, and there is nothing more to judge (never a ValueError)."""
+    digits = "9" * 5000
+    assert SPEC.validate_query(NOT_SENT, f"type=notSent&$pageSize={digits}") == []
+
+
 def test_query_issues_never_repeat_the_value_given() -> None:
     secret = "4155550123secret"
     found = SPEC.validate_query(NOT_SENT, f"type={secret}&$pageSize={secret}")
