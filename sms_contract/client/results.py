@@ -107,7 +107,10 @@ def errorcode_of(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+        try:
+            return int(value.strip())
+        except ValueError:  # a digit int() does not read ("²"), or past its 4300 digits
+            return None
     return None
 
 

@@ -206,10 +206,12 @@ class TestSingleSendResults:
             (None, None),
             (5.5, None),
             ([1], None),
+            ("\u00b2", None),  # a digit to str.isdigit that int() does not read
+            ("9" * 5000, None),  # past int()'s 4300 digits
         ],
     )
     def test_errorcode_of(self, value, expected):
-        """Numbers and numeric strings are codes; nothing else is."""
+        """Numbers and numeric strings are codes; nothing else is (and nothing raises)."""
         assert errorcode_of(value) == expected
 
 
