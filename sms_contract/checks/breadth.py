@@ -34,7 +34,7 @@ from sms_contract.checks.model import (
     PlanContext,
     Step,
 )
-from sms_contract.checks.oracle import query_violations, spec_violations
+from sms_contract.checks.oracle import path_and_body_violations, query_violations
 from sms_contract.client.results import errorcode_in
 from sms_contract.errors import SpecError
 from sms_contract.exchange import JSON_MEDIA_TYPE, Exchange
@@ -209,8 +209,7 @@ def _judge(case: Case, exchanges: Sequence[Exchange]) -> Iterator[Judgement]:
         accepted = not (isinstance(body, Mapping) and errorcode_in(body) not in (None, 0))
         if not accepted:
             return
-        in_query = query_violations(spec, step)
-        breaks = [found for found in spec_violations(spec, step) if found not in in_query]
+        breaks, in_query = path_and_body_violations(spec, step), query_violations(spec, step)
         if breaks:
             yield Judgement(
                 Verdict.FAIL,

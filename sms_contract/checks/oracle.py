@@ -18,7 +18,12 @@ from sms_contract.spec.loading import Spec
 
 def spec_violations(spec: Spec, step: Step) -> list[str]:
     """Every way the step's request breaks the spec; empty when the request is valid."""
-    found = query_violations(spec, step)
+    return path_and_body_violations(spec, step) + query_violations(spec, step)
+
+
+def path_and_body_violations(spec: Spec, step: Step) -> list[str]:
+    """The ways the step's messageKey, Content-Type and body break the spec."""
+    found: list[str] = []
     if step.message_key is not None:
         found += [
             f"path parameter messageKey: {issue.message}"

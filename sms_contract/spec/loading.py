@@ -219,13 +219,9 @@ class Spec:
         self, operation_id: str, name: str, value: Any, location: str = "path"
     ) -> list[SchemaIssue]:
         """Issues of one parameter value (``location`` is path, query or header)."""
-        pointer = self._pointer(operation_id)
-        path_item = pointer.rsplit("/", 1)[0]
-        for owner in (pointer, path_item):
-            for index, parameter in enumerate(resolve(self._raw, owner).get("parameters", [])):
-                parameter, at = deref(self._raw, parameter, f"{owner}/parameters/{index}")
-                if parameter.get("name") == name and parameter.get("in") == location:
-                    return self._oracle.validate(f"{at}/schema", value)
+        for parameter, at in self._parameters(operation_id):
+            if parameter.get("name") == name and parameter.get("in") == location:
+                return self._oracle.validate(f"{at}/schema", value)
         raise KeyError(f"{operation_id} has no {location} parameter {name!r}")
 
     def validate_query(self, operation_id: str, query: str) -> list[SchemaIssue]:
@@ -238,7 +234,10 @@ class Spec:
         for name, value in parse_qsl(query, keep_blank_values=True):
             given.setdefault(name, []).append(value)
         found: list[SchemaIssue] = []
-        for name, required, at in self._query_parameters(operation_id):
+        for parameter, at in self._parameters(operation_id):
+            if parameter.get("in") != "query":
+                continue
+            name, required = str(parameter["name"]), bool(parameter.get("required"))
             path = f"query parameter {name}"
             values = given.get(name)
             if not values:
@@ -263,15 +262,14 @@ class Spec:
             ]
         return found
 
-    def _query_parameters(self, operation_id: str) -> Iterator[tuple[str, bool, str]]:
-        """(name, required, pointer) of each query parameter of the operation or its path."""
+    def _parameters(self, operation_id: str) -> Iterator[tuple[dict[str, Any], str]]:
+        """Each parameter of the operation, then of its path item (``$ref`` followed), with
+        its pointer."""
         pointer = self._pointer(operation_id)
         path_item = pointer.rsplit("/", 1)[0]
         for owner in (pointer, path_item):
             for index, parameter in enumerate(resolve(self._raw, owner).get("parameters", [])):
-                parameter, at = deref(self._raw, parameter, f"{owner}/parameters/{index}")
-                if parameter.get("in") == "query":
-                    yield str(parameter["name"]), bool(parameter.get("required")), at
+                yield deref(self._raw, parameter, f"{owner}/parameters/{index}")
 
     def validate_path_parameter(
         self, operation_id: str, name: str, value: Any
